@@ -1,0 +1,120 @@
+# remora — one Makefile. `make` builds build/remora; `make run` boots it;
+# `make check` runs every test. The QEMU command lines live in tests/qemu-run.
+
+CC      := gcc
+LD      := ld
+NASM    := nasm
+MUSL    := /usr/lib/x86_64-linux-musl
+MUSL_INC := /usr/include/x86_64-linux-musl
+PYTHON  := python3
+
+# Kernel C: freestanding (compiler headers first, then musl's for <string.h>),, no SSE (applications own the vector registers),
+# no red zone (interrupts may land on the kernel stack), frame pointers kept
+# for the panic backtrace.
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common -MD \
+           -nostdinc -isystem $(shell $(CC) -print-file-name=include) -isystem $(MUSL_INC) -I. \
+           -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
+           -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
+NASMFLAGS := -f elf64 -g -F dwarf
+# String functions come from musl's libc.a (only the members the kernel
+# references are pulled in; tools/check-nosse verifies none uses SSE).
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -z noexecstack -T linker.ld
+LIBS    := $(MUSL)/libc.a
+
+BOOT_SRCS := boot/boot.c
+BOOT_ASMS := boot/entry.asm
+KERNEL_SRCS := \
+	kernel/main.c \
+	kernel/console.c \
+	kernel/kprintf.c \
+	kernel/panic.c \
+	kernel/ksyms.c \
+	kernel/cmdline.c \
+	kernel/pmm.c \
+	kernel/mem.c \
+	kernel/pt.c \
+	kernel/vm.c \
+	kernel/heap.c \
+	kernel/cpu.c \
+	kernel/trap.c \
+	kernel/acpi.c \
+	kernel/apic.c \
+	kernel/irq.c \
+	kernel/clock.c \
+	kernel/rtc.c \
+	kernel/power.c \
+	kernel/selftest.c
+KERNEL_ASMS := kernel/trap_entry.asm
+PCI_SRCS := \
+	drivers/pci/pci.c \
+	drivers/pci/pci_cfg.c \
+	drivers/pci/pci_bar.c \
+	drivers/pci/pci_cap.c
+
+SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS)
+ASMS := $(BOOT_ASMS) $(KERNEL_ASMS)
+OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o)
+
+.PHONY: all iso run check unit setup clean
+all: build/remora build/remora-pvh
+
+build/%.o: %.c | build/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/%.o: %.asm | build/.setup
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+
+# Two links: the first gives the function addresses, the second embeds them
+# (kernel/ksyms.c). .ksyms lies after text and data, so the addresses hold;
+# the cmp below proves it.
+build/ksyms0.o build/ksyms.o: build/%.o: build/%.asm
+	$(NASM) $(NASMFLAGS) $< -o $@
+build/ksyms0.asm: tools/ksyms.sh
+	@mkdir -p build
+	tools/ksyms.sh > $@
+build/remora.pass1: $(OBJS) build/ksyms0.o linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms0.o $(LIBS)
+build/ksyms.asm: build/remora.pass1 tools/ksyms.sh
+	tools/ksyms.sh $< > $@
+build/remora: $(OBJS) build/ksyms.o linker.ld tools/check-image
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms.o $(LIBS)
+	tools/check-image build/remora.pass1 $@
+
+# The same image without the multiboot magic: QEMU then boots it by PVH.
+build/remora-pvh: build/remora tools/mkpvh
+	tools/mkpvh $< $@
+
+iso: build/remora.iso
+build/remora.iso: build/remora boot/grub.cfg
+	rm -rf build/iso && mkdir -p build/iso/boot/grub
+	cp build/remora build/iso/boot/remora
+	cp boot/grub.cfg build/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ build/iso 2>build/grub-mkrescue.log || (cat build/grub-mkrescue.log; false)
+
+# Installs what a fresh Debian 12 lacks (once; see tools/setup).
+build/.setup: tools/setup
+	tools/setup
+	@mkdir -p build && touch $@
+setup: build/.setup
+
+# Boots the demo with a host directory shared over virtio-fs (demo-root/).
+MACHINE ?= q35
+run: build/remora | build/.setup
+	$(PYTHON) tests/qemu-run --machine $(MACHINE) --mem 256M --virtiofs demo-root \
+		--device virtio-rng-pci --image build/remora -- $(APPEND)
+
+check: | build/.setup
+	$(MAKE) unit
+	$(MAKE) build/remora build/remora-pvh build/remora.iso
+	$(PYTHON) tests/boot/run-tests
+
+unit: | build/.setup
+	$(MAKE) -C tests/unit
+
+clean:
+	rm -rf build
+	$(MAKE) -C tests/unit clean
+
+-include $(OBJS:.o=.d)
