@@ -58,29 +58,38 @@ OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o)
 .PHONY: all iso run check unit setup clean
 all: build/remora build/remora-pvh
 
+# `make V=1` shows the full commands.
+ifneq ($(V),1)
+Q := @
+endif
+
 build/%.o: %.c | build/.setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 build/%.o: %.asm | build/.setup
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
 
 # Two links: the first gives the function addresses, the second embeds them
 # (kernel/ksyms.c). .ksyms lies after text and data, so the addresses hold;
-# the cmp below proves it.
+# tools/check-image proves it.
 build/ksyms0.o build/ksyms.o: build/%.o: build/%.asm
-	$(NASM) $(NASMFLAGS) $< -o $@
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 build/ksyms0.asm: tools/ksyms.sh
 	@mkdir -p build
-	tools/ksyms.sh > $@
+	$(Q)tools/ksyms.sh > $@
 build/remora.pass1: $(OBJS) build/ksyms0.o linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms0.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms0.o $(LIBS)
 build/ksyms.asm: build/remora.pass1 tools/ksyms.sh
-	tools/ksyms.sh $< > $@
+	$(Q)tools/ksyms.sh $< > $@
 build/remora: $(OBJS) build/ksyms.o linker.ld tools/check-image
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms.o $(LIBS)
-	tools/check-image build/remora.pass1 $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms.o $(LIBS)
+	$(Q)tools/check-image build/remora.pass1 $@
 
 # The same image without the multiboot magic: QEMU then boots it by PVH.
 build/remora-pvh: build/remora tools/mkpvh

@@ -55,13 +55,14 @@ static void tss_descriptor(uint64_t *d, uint64_t base, uint32_t limit)
 static void sse_init(void)
 {
 	uint64_t cr0 = read_cr0();
-	uint32_t mxcsr = 0x1f80;                /* all exceptions masked */
 
 	cr0 &= ~(uint64_t)(CR0_EM | CR0_TS);
 	cr0 |= CR0_MP | CR0_NE;
 	write_cr0(cr0);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	__asm__ volatile("fninit; ldmxcsr %0" :: "m"(mxcsr));
+	/* MXCSR keeps its reset value 0x1F80 (all exceptions masked), which is
+	 * what the SysV ABI wants; no LDMXCSR (kvm_pvm cannot emulate it). */
+	__asm__ volatile("fninit");
 }
 
 void cpu_init(void)

@@ -455,7 +455,8 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                         qmp_sock=qmp_sock, extra=list(extra))
         if verbose:
             note("cmd: " + shlex.join(cmd))
-        deadline = time.monotonic() + timeout
+        # timeout <= 0 (or None): no limit.
+        deadline = time.monotonic() + (timeout if timeout and timeout > 0 else 10 ** 9)
         qemu = _spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                       stderr=subprocess.PIPE)
 
@@ -498,14 +499,20 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             else:
                 q = None
                 try:
-                    q = QMP(qmp_sock, timeout=max(1.0, deadline - time.monotonic()))
+                    q = QMP(qmp_sock, timeout=max(1.0, min(30.0, deadline - time.monotonic())))
                     q.cmd("qmp_capabilities")
                     try:
                         pci = q.cmd("query-pci")
                     except RuntimeError as e:   # e.g. microvm without PCI
                         note(f"query-pci: {e}")
                         pci = []
-                    q.cmd("cont")
+                    try:
+                        q.cmd("cont")
+                    except (OSError, EOFError):
+                        # A quick guest may exit before the reply is read.
+                        time.sleep(0.2)
+                        if qemu.poll() is None:
+                            raise
                 except (OSError, EOFError, RuntimeError, ValueError) as e:
                     note(f"QMP failed: {e}")
                 finally:
