@@ -59,7 +59,7 @@ void pmm_add_free(struct pmm *p, uint64_t base, uint64_t len)
 void pmm_reserve(struct pmm *p, uint64_t base, uint64_t len)
 {
 	uint64_t first = base >> PAGE_SHIFT;
-	uint64_t end = (base + len + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	uint64_t end = ((base + len - 1) >> PAGE_SHIFT) + 1;    /* no overflow near the top */
 
 	if (len == 0)
 		return;
@@ -95,7 +95,7 @@ uint64_t pmm_alloc(struct pmm *p, uint64_t n, uint64_t align, uint64_t min, uint
 		if (i % 64 == 0 && p->bitmap[i / 64] == ~0ull) {
 			if (i == p->hint)       /* nothing free below hint + 64 */
 				p->hint += 64;
-			i += 64;
+			i = (i + 64 + align - 1) & ~(align - 1);   /* align may exceed 64 */
 			continue;
 		}
 		for (run = 0; run < n && !test_bit(p, i + run); run++)

@@ -400,7 +400,9 @@ def decode_status(qemu_rc: int, console: str, stderr: str):
     powered = int(m.group(1)) if m else None
     if qemu_rc == 0:
         if powered is None:
-            return 0, 0, None, "QEMU exited 0 but the console has no 'remora: power off' line; status taken as 0"
+            # With -no-reboot a triple fault (a reset) also ends QEMU with 0.
+            return None, EXIT_QEMU_FAILED, ("QEMU exited 0 but the guest never printed 'remora: power off' "
+                                            "(a reset or triple fault?)"), None
         return powered, powered & 0xff, None, None
     if qemu_rc == 1 and powered is None and stderr.strip():
         msg = "qemu failed: " + stderr.strip()

@@ -36,15 +36,23 @@ static __attribute__((unused)) void check_fail_(int line, const char *what, cons
 	check_case_failed_ = 1;
 }
 
-/* Integers: small ones in decimal (errno values are negative), others in hex. */
-static __attribute__((unused)) void check_fmt_int_(char *buf, size_t n, uint64_t v)
+/* Integers: in decimal when both are small (errno values are negative),
+ * else both in hex. */
+static __attribute__((unused)) void check_fmt_int_(char *buf, size_t n, uint64_t v, int hex)
 {
 	int64_t s = (int64_t)v;
 
-	if (s > -1000000 && s < 1000000)
+	if (!hex)
 		snprintf(buf, n, "%" PRId64, s);
+	else if (s < 0 && s > -0x10000)
+		snprintf(buf, n, "-0x%" PRIx64, -v);
 	else
 		snprintf(buf, n, "0x%" PRIx64, v);
+}
+
+static __attribute__((unused)) int check_small_(uint64_t v)
+{
+	return (int64_t)v > -4096 && (int64_t)v < 4096;
 }
 
 static __attribute__((unused)) int check_eq_(int line, const char *what, uint64_t expected, uint64_t seen)
@@ -53,8 +61,9 @@ static __attribute__((unused)) int check_eq_(int line, const char *what, uint64_
 
 	if (expected == seen)
 		return 1;
-	check_fmt_int_(e, sizeof e, expected);
-	check_fmt_int_(s, sizeof s, seen);
+	int hex = !check_small_(expected) || !check_small_(seen);
+	check_fmt_int_(e, sizeof e, expected, hex);
+	check_fmt_int_(s, sizeof s, seen, hex);
 	check_fail_(line, what, e, s);
 	return 0;
 }
