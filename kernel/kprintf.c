@@ -121,10 +121,18 @@ int kvformat(void (*put)(char, void *), void *arg, const char *fmt, va_list ap)
 			s.base = 16;
 			out += 2 + emit_number(put, arg, (uintptr_t)va_arg(ap, void *), 0, &s);
 			break;
-		case 'c':
-			put((char)va_arg(ap, int), arg);
+		case 'c': {
+			char ch = (char)va_arg(ap, int);
+			if (!s.left)
+				for (int i = 1; i < s.width; i++, out++)
+					put(' ', arg);
+			put(ch, arg);
 			out++;
+			if (s.left)
+				for (int i = 1; i < s.width; i++, out++)
+					put(' ', arg);
 			break;
+		}
 		case 's': {
 			const char *str = va_arg(ap, const char *);
 			int len = 0;

@@ -97,9 +97,9 @@ static int check_range(uint64_t va, uint64_t len)
 {
 	if ((va | len) & 0xfff)
 		return -EINVAL;
-	if (len && (va + len < va || !canonical(va) || !canonical(va + len - 1)))
+	if (len && (va + len - 1 < va || !canonical(va) || !canonical(va + len - 1)))
 		return -EINVAL;
-	if (len && va < (1ull << 47) && va + len > (1ull << 47))
+	if (len && va < (1ull << 47) && va + len - 1 >= (1ull << 47))
 		return -EINVAL;
 	return 0;
 }

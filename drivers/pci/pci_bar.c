@@ -20,7 +20,7 @@ int pci_bar_decode(const uint32_t val[], const uint32_t mask[], int nbars, struc
 			continue;
 		if (val[i] & PCI_BAR_SPACE_IO) {
 			uint32_t m = mask[i] & ~3u;
-			if ((m & 0xffff0000u) == 0)
+			if ((m & 0xffff0000u) == 0 && m != 0)   /* m == 0: no address bits, NONE */
 				m |= 0xffff0000u;
 			b->kind = PCI_BAR_IO;
 			b->addr = val[i] & ~3u;
