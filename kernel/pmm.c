@@ -40,6 +40,9 @@ void pmm_add_free(struct pmm *p, uint64_t base, uint64_t len)
 	uint64_t first = (base + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	uint64_t end = (base + len) >> PAGE_SHIFT;
 
+	if (base > UINT64_MAX - (PAGE_SIZE - 1))    /* no whole page up there */
+		return;
+
 	if (base + len < base)              /* wraps: clip to the top */
 		end = UINT64_MAX >> PAGE_SHIFT;
 	if (end > p->npages)

@@ -78,6 +78,18 @@ static void dump_config(const struct pci_dev *d, const uint32_t val[], const uin
 	kprintf("\n");
 }
 
+/* "pci:   caps 11@98 09@84 ...": ID@offset, in list order. */
+static void log_caps(const struct pci_dev *d)
+{
+	uint8_t p = 0;
+	int n = 0;
+
+	for (int steps = 0; steps < 48 && (p = pci_cap_next(d, p)); steps++, n++)
+		kprintf("%s %02x@%02x", n ? "" : "pci:   caps", pci_read8(d, p), p);
+	if (n)
+		kprintf("\n");
+}
+
 static void add_function(int bus, int dev, int fn, int dump)
 {
 	struct pci_dev *d;
@@ -115,6 +127,7 @@ static void add_function(int bus, int dev, int fn, int dump)
 		if (b->kind != PCI_BAR_IO)
 			pci_bar_map(d, i, PT_UC);
 	}
+	log_caps(d);
 }
 
 void pci_init(const struct cmdline *cl)

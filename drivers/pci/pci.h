@@ -59,9 +59,13 @@ void pci_write8(const struct pci_dev *d, uint16_t off, uint8_t v);
 void pci_write16(const struct pci_dev *d, uint16_t off, uint16_t v);
 void pci_write32(const struct pci_dev *d, uint16_t off, uint32_t v);
 
+/* Offset of the capability after the one at `after` (0: the list head), or
+ * 0 at the end of the list or on a pointer outside 0x40-0xFF. */
+uint8_t pci_cap_next(const struct pci_dev *d, uint8_t after);
+
 /* Offset of the first capability with this ID after `after` (0 to start
- * from the list head), or 0 if there is none. Loops and out-of-range
- * pointers end the walk. */
+ * from the list head), or 0 if there is none. The walk stops after 48
+ * steps, so a looped list ends too. */
 uint8_t pci_cap_find(const struct pci_dev *d, uint8_t id, uint8_t after);
 
 /* Map memory BAR n with the given caching type (again, if mapped before)

@@ -12,20 +12,25 @@
 #include "kernel/errno.h"
 #include "kernel/mmio.h"
 
-uint8_t pci_cap_find(const struct pci_dev *d, uint8_t id, uint8_t after)
+uint8_t pci_cap_next(const struct pci_dev *d, uint8_t after)
 {
 	uint8_t p;
 
 	if (!(pci_read16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
 		return 0;
 	p = after ? pci_read8(d, (uint16_t)(after + 1)) : pci_read8(d, PCI_CAPABILITY_LIST);
+	p &= 0xfc;
+	return p >= 0x40 ? p : 0;
+}
+
+uint8_t pci_cap_find(const struct pci_dev *d, uint8_t id, uint8_t after)
+{
+	uint8_t p = after;
+
 	for (int steps = 0; steps < 48; steps++) {
-		p &= 0xfc;
-		if (p < 0x40)
-			return 0;
-		if (pci_read8(d, p) == id)
+		p = pci_cap_next(d, p);
+		if (p == 0 || pci_read8(d, p) == id)
 			return p;
-		p = pci_read8(d, (uint16_t)(p + 1));
 	}
 	return 0;
 }
