@@ -74,14 +74,19 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 	uint64_t rbp = (uintptr_t)__builtin_frame_address(0);
-	uint64_t rsp;
+	uint64_t rsp, rbx, r12, r13, r14, r15;
 
-	panic_enter();
+	/* The callee-saved registers still hold the caller's values here. */
+	__asm__ volatile("mov %%rbx, %0; mov %%r12, %1; mov %%r13, %2; mov %%r14, %3; mov %%r15, %4"
+			 : "=m"(rbx), "=m"(r12), "=m"(r13), "=m"(r14), "=m"(r15));
 	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+	panic_enter();
 	va_start(ap, fmt);
 	panic_message(fmt, ap);
 	va_end(ap);
-	kprintf("rsp %016lx rbp %016lx rflags %016lx\n", rsp, rbp, read_rflags());
+	kprintf("rbx %016lx r12 %016lx r13 %016lx r14 %016lx\n", rbx, r12, r13, r14);
+	kprintf("r15 %016lx rsp %016lx rbp %016lx rflags %016lx\n", r15, rsp,
+		((uint64_t *)rbp)[0], read_rflags());
 	kprintf("cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx\n",
 		read_cr0(), read_cr2(), read_cr3(), read_cr4());
 	backtrace_print((uintptr_t)__builtin_return_address(0) - 1, ((uint64_t *)rbp)[0]);

@@ -15,6 +15,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/mem.h"
 #include "kernel/mmio.h"
+#include "kernel/panic.h"
 #include "kernel/rtc.h"
 #include "kernel/selftest.h"
 #include "kernel/x86.h"
@@ -84,6 +85,19 @@ static int t_pagefault(void)
 {
 	selftest_fault_victim();
 	FAIL("expected a page fault, saw the write succeed");
+}
+
+/* Deliberately panic; the report must name this function. */
+__attribute__((noinline)) void selftest_panic_victim(void);
+__attribute__((noinline)) void selftest_panic_victim(void)
+{
+	panic("selftest: deliberate panic");
+}
+
+static int t_panic(void)
+{
+	selftest_panic_victim();
+	FAIL("expected panic() not to return, saw it return");
 }
 
 /* The monotonic clock against the RTC: one RTC second is between 0.5 and 2
@@ -211,6 +225,7 @@ static const struct {
 	{ "highmem", t_highmem },
 	{ "heap", t_heap },
 	{ "pagefault", t_pagefault },
+	{ "panic", t_panic },
 	{ "clock", t_clock },
 	{ "timer", t_timer },
 	{ "irq", t_irq },
