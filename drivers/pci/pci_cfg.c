@@ -64,6 +64,13 @@ static int reachable(int bus, int dev, int fn, int off, int size)
 	return off + size <= (ecam ? 4096 : 256);
 }
 
+/* Mechanism #1: select the dword, return the data port for the bytes. */
+static uint16_t cf8_select(int bus, int dev, int fn, int off)
+{
+	outl(0xcf8, CF8_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 | (off & 0xfc));
+	return (uint16_t)(0xcfc + (off & 3));
+}
+
 uint32_t pci_cfg_read(int bus, int dev, int fn, int off, int size)
 {
 	if (!reachable(bus, dev, fn, off, size))
@@ -72,8 +79,7 @@ uint32_t pci_cfg_read(int bus, int dev, int fn, int off, int size)
 		uintptr_t a = ecam + PCI_ECAM_OFFSET(bus, dev, fn) + (unsigned)off;
 		return size == 1 ? mmio_read8(a) : size == 2 ? mmio_read16(a) : mmio_read32(a);
 	}
-	outl(0xcf8, CF8_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 | (off & 0xfc));
-	uint16_t port = (uint16_t)(0xcfc + (off & 3));
+	uint16_t port = cf8_select(bus, dev, fn, off);
 	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
@@ -91,8 +97,7 @@ void pci_cfg_write(int bus, int dev, int fn, int off, int size, uint32_t v)
 			mmio_write32(a, v);
 		return;
 	}
-	outl(0xcf8, CF8_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 | (off & 0xfc));
-	uint16_t port = (uint16_t)(0xcfc + (off & 3));
+	uint16_t port = cf8_select(bus, dev, fn, off);
 	if (size == 1)
 		outb(port, (uint8_t)v);
 	else if (size == 2)
