@@ -8,16 +8,18 @@ MUSL    := /usr/lib/x86_64-linux-musl
 MUSL_INC := /usr/include/x86_64-linux-musl
 PYTHON  := python3
 
-# Kernel C: freestanding (compiler headers first, then musl's for <string.h>),, no SSE (applications own the vector registers),
-# no red zone (interrupts may land on the kernel stack), frame pointers kept
-# for the panic backtrace.
-CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common -MD \
+# Kernel C: freestanding (compiler headers first, then musl's for
+# <string.h>), no SSE (applications own the vector registers), no red zone
+# (the kernel builds no frames below rsp), frame pointers kept for the panic
+# backtrace. `=`, not `:=`: the compiler's include path is asked for when
+# first used, after build/.setup has installed gcc on a fresh machine.
+CFLAGS   = -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common -MD \
            -nostdinc -isystem $(shell $(CC) -print-file-name=include) -isystem $(MUSL_INC) -I. \
            -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
            -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
 NASMFLAGS := -f elf64 -g -F dwarf
 # String functions come from musl's libc.a (only the members the kernel
-# references are pulled in; tools/check-nosse verifies none uses SSE).
+# references are pulled in; tools/check-image verifies none uses SSE).
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -z noexecstack -T linker.ld
 LIBS    := $(MUSL)/libc.a
 
