@@ -41,6 +41,7 @@ static struct pvclock_time_info pvclock __attribute__((aligned(64)));
 static int use_kvmclock;
 static uint64_t tsc_hz, tsc0, ns_per_tsc_q32;   /* ns per TSC tick, 32.32 fixed */
 static uint64_t kvm0;
+static const char *tsc_reference = "PIT";
 static uint64_t boot_epoch_ns;
 
 static uint64_t kvmclock_read(void)
@@ -154,6 +155,7 @@ static void tsc_calibrate(void)
 	if (!best) {
 		kprintf("clock: no PIT; calibrating the TSC against the RTC (slow)\n");
 		best = rtc_measure();
+		tsc_reference = "RTC";
 	}
 	if (!best)
 		panic("clock: no kvmclock, PIT or RTC; cannot time");
@@ -177,8 +179,8 @@ void clock_init(void)
 	if (use_kvmclock)
 		kprintf("clock: kvmclock\n");
 	else
-		kprintf("clock: tsc %lu.%03lu MHz (PIT-calibrated)\n", tsc_hz / 1000000,
-			(tsc_hz / 1000) % 1000);
+		kprintf("clock: tsc %lu.%03lu MHz (%s-calibrated)\n", tsc_hz / 1000000,
+			(tsc_hz / 1000) % 1000, tsc_reference);
 	kprintf("clock: rtc %04d-%02d-%02d %02d:%02d:%02d UTC\n", t.year, t.month, t.day,
 		t.hour, t.min, t.sec);
 }
@@ -209,15 +211,3 @@ const char *clock_source(void)
 	return use_kvmclock ? "kvmclock" : "tsc";
 }
 
-uint64_t clock_tsc_hz(void)
-{
-	return tsc_hz;
-}
-
-void clock_delay_ns(uint64_t ns)
-{
-	uint64_t t0 = clock_monotonic_ns();
-
-	while (clock_monotonic_ns() - t0 < ns)
-		pause();
-}

@@ -18,9 +18,3 @@ uint64_t clock_realtime_ns(void);
 
 /* "kvmclock" or "tsc". */
 const char *clock_source(void);
-
-/* TSC frequency in Hz (0 if the TSC is not the source). */
-uint64_t clock_tsc_hz(void);
-
-/* Busy-wait for ns nanoseconds. */
-void clock_delay_ns(uint64_t ns);

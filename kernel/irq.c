@@ -18,7 +18,6 @@ struct irq_slot {
 };
 
 static struct irq_slot slots[256];
-static unsigned long stray;
 
 int irq_alloc(irq_handler_fn fn, void *arg)
 {
@@ -47,13 +46,6 @@ void irq_dispatch(int vector)
 {
 	struct irq_slot *s = &slots[vector & 0xff];
 
-	if (s->fn)
+	if (s->fn)              /* a vector with no handler is ignored */
 		s->fn(s->arg);
-	else
-		stray++;
-}
-
-unsigned long irq_stray_count(void)
-{
-	return stray;
 }

@@ -19,6 +19,3 @@ void irq_set_fixed(int vector, irq_handler_fn fn, void *arg);
 
 /* Called by trap_dispatch for vectors >= 32. */
 void irq_dispatch(int vector);
-
-/* Interrupts that arrived on vectors with no handler (counted, not fatal). */
-unsigned long irq_stray_count(void);

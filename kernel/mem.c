@@ -17,8 +17,7 @@
 extern char __image_start[], __image_end[];
 
 static struct pmm pmm;
-static const struct boot_info *boot;
-static uint64_t top, usable;
+static uint64_t top;
 
 static const char *kind_name(uint32_t kind, char *buf, size_t n)
 {
@@ -36,9 +35,8 @@ static const char *kind_name(uint32_t kind, char *buf, size_t n)
 void mem_init(const struct boot_info *bi)
 {
 	uint64_t kstart = (uintptr_t)__image_start, kend = (uintptr_t)__image_end;
-	uint64_t words, bytes, bitmap = 0;
+	uint64_t words, bytes, bitmap = 0, usable;
 
-	boot = bi;
 	for (uint32_t i = 0; i < bi->nmmap; i++) {
 		const struct boot_mmap_entry *e = &bi->mmap[i];
 		char buf[16];
@@ -104,6 +102,3 @@ void page_free(void *p, uint64_t n)
 }
 
 uint64_t mem_top(void) { return top; }
-uint64_t mem_usable_pages(void) { return usable; }
-uint64_t mem_free_pages(void) { return pmm.nfree; }
-const struct boot_info *mem_boot_info(void) { return boot; }

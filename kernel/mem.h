@@ -25,10 +25,5 @@ void *page_alloc_range(uint64_t n, uint64_t align, uint64_t min, uint64_t max);
 /* Return pages; a double or foreign free is a kernel bug and panics. */
 void page_free(void *p, uint64_t n);
 
-/* Highest RAM address + 1, and counts in pages. */
+/* Highest RAM address + 1. */
 uint64_t mem_top(void);
-uint64_t mem_usable_pages(void);
-uint64_t mem_free_pages(void);
-
-/* The memory map as boot/ gave it. */
-const struct boot_info *mem_boot_info(void);

@@ -20,5 +20,3 @@ void panic_trap(const struct trapframe *tf, const char *fmt, ...)
 /* Prints "  #n 0xaddr name+0xoff" lines, walking saved frame pointers from
  * rbp; rip is printed first as frame #0. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
-
-#define ASSERT(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)

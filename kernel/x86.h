@@ -52,8 +52,6 @@ static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void pause(void) { __asm__ volatile("pause"); }
-static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
-static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 static inline uint64_t read_rflags(void)
 {
