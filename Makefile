@@ -53,12 +53,26 @@ PCI_SRCS := \
 	drivers/pci/pci_bar.c \
 	drivers/pci/pci_cap.c
 
-SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS)
+VIRTIO_SRCS := \
+	drivers/virtio/virtio_pci.c \
+	drivers/virtio/virtq.c \
+	drivers/virtio/virtio_fs.c
+FS_SRCS := \
+	fs/vfs.c \
+	fs/namei.c \
+	fs/vnode.c \
+	fs/mount.c \
+	fs/devfs.c \
+	fs/virtiofs/fuse_check.c \
+	fs/virtiofs/fuse_conn.c \
+	fs/virtiofs/virtiofs.c
+
+SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS) $(VIRTIO_SRCS) $(FS_SRCS)
 ASMS := $(BOOT_ASMS) $(KERNEL_ASMS)
 OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o)
 
 .PHONY: all iso run check unit setup clean
-all: build/remora build/remora-pvh
+all: build/remora build/remora-pvh build/remora-test
 
 # `make V=1` shows the full commands.
 ifneq ($(V),1)
@@ -77,21 +91,34 @@ build/%.o: %.asm | build/.setup
 
 # Two links: the first gives the function addresses, the second embeds them
 # (kernel/ksyms.c). .ksyms lies after text and data, so the addresses hold;
-# tools/check-image proves it.
-build/ksyms0.o build/ksyms.o: build/%.o: build/%.asm
+# tools/check-image proves it. build/remora-test is the same kernel with the
+# in-guest test suites of tests/guest/ linked in (tests/fs/run-tests boots it).
+GUEST_TEST_SRCS := $(sort $(wildcard tests/guest/*.c))
+GUEST_TEST_OBJS := $(GUEST_TEST_SRCS:%.c=build/%.o)
+
+build/%.ksyms.o: build/%.ksyms.asm
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+build/ksyms0.o: build/ksyms0.asm
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 build/ksyms0.asm: tools/ksyms.sh
 	@mkdir -p build
 	$(Q)tools/ksyms.sh > $@
+build/%.ksyms.asm: build/%.pass1 tools/ksyms.sh
+	$(Q)tools/ksyms.sh $< > $@
 build/remora.pass1: $(OBJS) build/ksyms0.o linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms0.o $(LIBS)
-build/ksyms.asm: build/remora.pass1 tools/ksyms.sh
-	$(Q)tools/ksyms.sh $< > $@
-build/remora: $(OBJS) build/ksyms.o linker.ld tools/check-image
+build/remora: $(OBJS) build/remora.ksyms.o linker.ld tools/check-image
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms.o $(LIBS)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/remora.ksyms.o $(LIBS)
 	$(Q)tools/check-image build/remora.pass1 $@
+build/remora-test.pass1: $(OBJS) $(GUEST_TEST_OBJS) build/ksyms0.o linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(GUEST_TEST_OBJS) build/ksyms0.o $(LIBS)
+build/remora-test: $(OBJS) $(GUEST_TEST_OBJS) build/remora-test.ksyms.o linker.ld tools/check-image
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(GUEST_TEST_OBJS) build/remora-test.ksyms.o $(LIBS)
+	$(Q)tools/check-image build/remora-test.pass1 $@
 
 # The same image without the multiboot magic: QEMU then boots it by PVH.
 build/remora-pvh: build/remora tools/mkpvh
@@ -128,4 +155,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C tests/unit clean
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d)

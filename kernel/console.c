@@ -17,6 +17,7 @@
 #define UART_LCR    3
 #define UART_MCR    4
 #define UART_LSR    5
+#define LSR_DR      0x01    /* a received byte is waiting */
 #define LSR_THRE    0x20    /* transmit holding register empty */
 #define LCR_DLAB    0x80
 
@@ -46,6 +47,25 @@ void console_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+size_t console_read(char *buf, size_t n)
+{
+	size_t got = 0;
+
+	if (n == 0)
+		return 0;
+	/* Block (halting between timer ticks) until the first byte, then take
+	 * what is already there. */
+	while (!(inb(COM1 + UART_LSR) & LSR_DR))
+		__asm__ volatile("sti; hlt" ::: "memory");
+	while (got < n && (inb(COM1 + UART_LSR) & LSR_DR)) {
+		char c = (char)inb(COM1 + UART_DATA);
+		buf[got++] = c == '\r' ? '\n' : c;
+		if (c == '\r' || c == '\n')
+			break;  /* a line at a time, as a terminal in canonical mode */
+	}
+	return got;
 }
 
 static void put_console(char c, void *arg)

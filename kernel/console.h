@@ -11,3 +11,8 @@ void console_init(void);
 
 /* Write bytes, turning "\n" into "\r\n". Callable from any context. */
 void console_write(const char *s, size_t n);
+
+/* Read up to n bytes typed on the console: waits for the first byte, then
+ * returns what has arrived, up to and including a newline ('\r' becomes
+ * '\n'). Interrupts are enabled while waiting. */
+size_t console_read(char *buf, size_t n);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "drivers/pci/pci.h"
+#include "drivers/virtio/virtio_fs.h"
+#include "fs/vfs.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/boot_info.h"
@@ -36,6 +38,29 @@ static void cmdline_init(const char *s)
 		kprintf("cmdline: arg[%d] = \"%s\"\n", i, cmdline.argv[i]);
 }
 
+/* Until applications arrive: list the shared root and print /hello.txt. */
+static void demo(void)
+{
+	static char buf[4096];
+	struct file *f;
+	ssize_t n;
+
+	if (vfs_open(NULL, "/", O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
+		kprintf("demo: ls /:");
+		while ((n = vfs_getdents(f, buf, sizeof(buf))) > 0)
+			for (ssize_t pos = 0; pos < n; pos += *(uint16_t *)(buf + pos + 16))
+				kprintf(" %s", buf + pos + 19);
+		kprintf("\n");
+		vfs_close(f);
+	}
+	if (vfs_open(NULL, "/hello.txt", O_RDONLY, 0, &f) == 0) {
+		kprintf("demo: cat /hello.txt:\n");
+		while ((n = vfs_read(f, buf, sizeof(buf))) > 0)
+			console_write(buf, (size_t)n);
+		vfs_close(f);
+	}
+}
+
 void kmain(struct boot_info *bi)
 {
 	int failed;
@@ -54,8 +79,12 @@ void kmain(struct boot_info *bi)
 	apic_timer_start();             /* periodic tick */
 	sti();
 	pci_init(&cmdline);             /* enumerate, size and map BARs */
+	virtio_fs_init(&cmdline);       /* start each virtio-fs device */
+	vfs_init(&cmdline);             /* mount root=, mount=, /dev */
 
 	failed = selftest_run(&cmdline);
-	/* The demo program for now: everything above is its output. */
+	if (!cmdline_get(&cmdline, "test"))
+		demo();
+	vfs_shutdown();                 /* FORGETs out, DESTROY */
 	power_off(failed ? 1 : 0);
 }

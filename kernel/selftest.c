@@ -23,6 +23,7 @@
 #define FOUR_GIB (4ull << 30)
 
 static const struct cmdline *cmd;
+extern const struct selftest_suite __suites_start[], __suites_end[];
 static char why[160];
 
 #define FAIL(...) do { ksnprintf(why, sizeof(why), __VA_ARGS__); return -1; } while (0)
@@ -255,6 +256,22 @@ int selftest_run(const struct cmdline *cl)
 		size_t i;
 		for (i = 0; i < ntests && strcmp(tests[i].name, name) != 0; i++)
 			;
+		const struct selftest_suite *s;
+		for (s = __suites_start; i == ntests && s < __suites_end; s++) {
+			if (strcmp(s->name, name))
+				continue;
+			int nfail = s->run(cl);
+			if (nfail == 0) {
+				kprintf("selftest: %s: PASS\n", name);
+				passed++;
+			} else {
+				kprintf("selftest: %s: FAIL: %d cases failed\n", name, nfail);
+				failed++;
+			}
+			break;
+		}
+		if (i == ntests && s < __suites_end)
+			continue;
 		if (i == ntests) {
 			kprintf("selftest: %s: FAIL: no such test\n", name);
 			failed++;

@@ -501,7 +501,16 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             else:
                 q = None
                 try:
-                    q = QMP(qmp_sock, timeout=max(1.0, min(30.0, deadline - time.monotonic())))
+                    # The socket file exists from bind(); QEMU may not be
+                    # listening yet, which refuses the connection: retry.
+                    for attempt in range(50):
+                        try:
+                            q = QMP(qmp_sock, timeout=max(1.0, min(30.0, deadline - time.monotonic())))
+                            break
+                        except ConnectionRefusedError:
+                            if attempt == 49 or qemu.poll() is not None:
+                                raise
+                            time.sleep(0.1)
                     q.cmd("qmp_capabilities")
                     try:
                         pci = q.cmd("query-pci")

@@ -1,0 +1,155 @@
+/*
+ * The mount table. The root mount is the virtio-fs device named by
+ * `root=TAG` (default: the first found); `mount=TAG:/path` adds more (the
+ * path must be a directory on what is already mounted); devfs covers /dev.
+ * A mount covers a name in a directory: lookups of that name there give the
+ * mount's root (fs/namei.c), so /dev works even where the host has none.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "drivers/virtio/virtio_fs.h"
+#include "fs/vnode.h"
+#include "kernel/cmdline.h"
+#include "kernel/errno.h"
+#include "kernel/heap.h"
+#include "kernel/kprintf.h"
+
+#define MAX_MOUNTS 16
+
+static struct mount *mounts[MAX_MOUNTS];
+static int nmounts;
+
+struct mount *vfs_root_mount(void)
+{
+	return mounts[0];
+}
+
+struct mount *vfs_mount_covering(struct vnode *dir, const char *name)
+{
+	for (int i = 1; i < nmounts; i++)
+		if (mounts[i]->cdir == dir && !strcmp(mounts[i]->cname, name))
+			return mounts[i];
+	return NULL;
+}
+
+int vfs_add_mount(struct mount *m)
+{
+	if (nmounts == MAX_MOUNTS)
+		return -ENOSPC;
+	m->dev = (uint64_t)nmounts + 1;
+	mounts[nmounts++] = m;
+	return 0;
+}
+
+/* Cover `path` (absolute, already resolvable up to its last component)
+ * with m. need_dir: the name must exist as a directory (a real mount
+ * point); devfs may cover a name that does not exist. */
+static int cover(struct mount *m, const char *path, bool need_dir)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	err = vfs_walk_parent(NULL, path, &dir, last, &trailing);
+	if (err)
+		return err;
+	if (!strcmp(last, ".") || !strcmp(last, "..")) {
+		vnode_put(dir);
+		return -EINVAL;
+	}
+	if (need_dir) {
+		err = vfs_walk(NULL, path, 0, &vn);
+		if (err) {
+			vnode_put(dir);
+			return err;
+		}
+		if (!S_ISDIR(vn->type))
+			err = -ENOTDIR;
+		vnode_put(vn);
+		if (err) {
+			vnode_put(dir);
+			return err;
+		}
+	}
+	m->cdir = dir;          /* keeps the reference */
+	strcpy(m->cname, last);
+	return vfs_add_mount(m);
+}
+
+static bool trace_fuse;
+
+int vfs_init(const struct cmdline *cl)
+{
+	const char *t = cmdline_get(cl, "trace");
+	const char *root = cmdline_get(cl, "root");
+	struct mount *m;
+	int err;
+
+	trace_fuse = t && cmdline_list_has(t, "fuse");
+	if (!root && !virtio_fs_get(0)) {
+		kprintf("vfs: no virtio-fs device; running without a root file system\n");
+		return -ENODEV;
+	}
+	m = virtiofs_mount(root, trace_fuse, &err);
+	if (!m) {
+		kprintf("vfs: cannot mount root %s (%d)\n", root ? root : "(first device)", err);
+		return err;
+	}
+	m->path = "/";
+	vfs_add_mount(m);
+	kprintf("vfs: mounted %s on /\n", m->source);
+
+	m = devfs_create();
+	if (m && (err = cover(m, "/dev", false)) == 0) {
+		m->path = "/dev";
+		kprintf("vfs: mounted devfs on /dev\n");
+	} else {
+		kprintf("vfs: cannot mount devfs on /dev (%d)\n", m ? err : -ENOMEM);
+	}
+
+	for (int i = 0; i < cl->nopts; i++) {
+		char tag[VIRTIO_FS_TAG_LEN + 1];
+		const char *v = cl->opts[i].value, *colon;
+
+		if (strcmp(cl->opts[i].key, "mount"))
+			continue;
+		colon = strchr(v, ':');
+		if (!colon || colon == v || (size_t)(colon - v) > VIRTIO_FS_TAG_LEN || colon[1] != '/') {
+			kprintf("vfs: mount=%s: expected mount=TAG:/path\n", v);
+			continue;
+		}
+		memcpy(tag, v, (size_t)(colon - v));
+		tag[colon - v] = 0;
+		if (!virtio_fs_find(tag)) {
+			kprintf("vfs: mount=%s: no virtio-fs device with tag \"%s\"\n", v, tag);
+			continue;
+		}
+		m = virtiofs_mount(tag, trace_fuse, &err);
+		if (!m) {
+			kprintf("vfs: mount=%s: cannot mount (%d)\n", v, err);
+			continue;
+		}
+		err = cover(m, colon + 1, true);
+		if (err) {
+			kprintf("vfs: mount=%s: mount point %s: error %d\n", v, colon + 1, err);
+			virtiofs_unmount(m);
+			continue;
+		}
+		m->path = colon + 1;
+		kprintf("vfs: mounted %s on %s\n", m->source, m->path);
+	}
+	return 0;
+}
+
+void vfs_shutdown(void)
+{
+	for (int i = nmounts - 1; i >= 0; i--)
+		if (mounts[i]->ops != NULL && mounts[i]->fs && strcmp(mounts[i]->source, "devfs"))
+			virtiofs_unmount(mounts[i]);
+	nmounts = 0;
+}

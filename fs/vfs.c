@@ -1,0 +1,869 @@
+/*
+ * The VFS calls (fs/vfs.h): open files, I/O, directories, names and
+ * attributes, on top of path resolution (fs/namei.c) and each mount's
+ * vnode operations. cache=none: every call goes to the file system.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fs/vnode.h"
+#include "kernel/errno.h"
+#include "kernel/heap.h"
+
+static struct vnode *cwd;
+static mode_t umask_ = 022;
+
+struct vnode *vfs_cwd(void)
+{
+	if (!cwd)
+		cwd = vnode_ref(vfs_root_mount()->root);
+	return cwd;
+}
+
+mode_t vfs_umask(mode_t mask)
+{
+	mode_t old = umask_;
+
+	umask_ = mask & 0777;
+	return old;
+}
+
+static bool is_dot(const char *s) { return !strcmp(s, ".") || !strcmp(s, ".."); }
+
+/* ---- open files ---- */
+
+static struct file *file_new(struct vnode *vn, int flags)
+{
+	struct file *f = kmalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->vn = vnode_ref(vn);
+	f->refs = 1;
+	f->flags = flags & ~O_CREAT & ~O_EXCL & ~O_NOCTTY & ~O_TRUNC;
+	return f;
+}
+
+static void file_free(struct file *f)
+{
+	vnode_put(f->vn);
+	kfree(f);
+}
+
+/* Open an existing node with f's flags, truncating if asked. */
+static int open_existing(struct vnode *vn, int flags, struct file **out)
+{
+	int acc = flags & O_ACCMODE;
+	struct file *f;
+	int err;
+
+	if ((flags & O_DIRECTORY) && !S_ISDIR(vn->type))
+		return -ENOTDIR;
+	if (S_ISDIR(vn->type) && (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT))) && !(flags & O_PATH))
+		return -EISDIR;
+	if (S_ISLNK(vn->type) && !(flags & O_PATH))
+		return -ELOOP;          /* O_NOFOLLOW on a symlink */
+	if (acc == O_ACCMODE && !(flags & O_PATH))
+		return -EINVAL;
+	f = file_new(vn, flags);
+	if (!f)
+		return -ENOMEM;
+	if (flags & O_PATH) {
+		/* A handle for *at() calls and fstat; no host open. */
+		*out = f;
+		return 0;
+	}
+	if (S_ISFIFO(vn->type) || S_ISSOCK(vn->type)) {
+		/* The guest has no other process to talk to over a FIFO. */
+		file_free(f);
+		return -ENXIO;
+	}
+	f->flags |= flags & O_TRUNC;    /* the server sees O_TRUNC in OPEN */
+	err = vn->mnt->ops->open ? vn->mnt->ops->open(vn, f) : -ENXIO;
+	f->flags &= ~O_TRUNC;
+	if (err) {
+		file_free(f);
+		return err;
+	}
+	if ((flags & O_TRUNC) && S_ISREG(vn->type) && acc != O_RDONLY && vn->mnt->ops->setattr) {
+		/* Harmless if the server already truncated atomically. */
+		struct vfs_attr a = { .valid = VFS_ATTR_SIZE, .size = 0 };
+		err = vn->mnt->ops->setattr(vn, f, &a);
+		if (err) {
+			vfs_close(f);
+			return err;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct file **out)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err;
+
+	if (!(flags & O_CREAT)) {
+		err = vfs_walk(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, &vn);
+		if (err)
+			return err;
+		err = open_existing(vn, flags, out);
+		vnode_put(vn);
+		return err;
+	}
+	if (flags & O_DIRECTORY)
+		return -EINVAL;         /* Linux: O_CREAT|O_DIRECTORY */
+	err = vfs_walk_parent(base, path, &dir, last, &trailing);
+	if (err)
+		return err;
+	if (is_dot(last) || trailing) {
+		vnode_put(dir);
+		return -EISDIR;
+	}
+	struct mount *m = vfs_mount_covering(dir, last);
+	if (m) {
+		err = (flags & O_EXCL) ? -EEXIST : open_existing(m->root, flags, out);
+		vnode_put(dir);
+		return err;
+	}
+	err = dir->mnt->ops->lookup ? dir->mnt->ops->lookup(dir, last, &vn) : -ENOENT;
+	if (err == 0) {
+		if (flags & O_EXCL) {
+			err = -EEXIST;
+		} else if (S_ISLNK(vn->type) && !(flags & O_NOFOLLOW)) {
+			/* Follow it: open what it names, as a full walk. */
+			vnode_put(vn);
+			vnode_put(dir);
+			err = vfs_walk(base, path, 0, &vn);
+			if (err)
+				return err;
+			err = open_existing(vn, flags, out);
+			vnode_put(vn);
+			return err;
+		} else {
+			err = open_existing(vn, flags, out);
+		}
+		vnode_put(vn);
+		vnode_put(dir);
+		return err;
+	}
+	if (err != -ENOENT || !dir->mnt->ops->create) {
+		vnode_put(dir);
+		return err == -ENOENT ? -EROFS : err;
+	}
+	struct file *f = file_new(dir, flags);  /* vn is set once created */
+	if (!f) {
+		vnode_put(dir);
+		return -ENOMEM;
+	}
+	err = dir->mnt->ops->create(dir, last, S_IFREG | (mode & 07777 & ~umask_), f, &vn);
+	vnode_put(dir);
+	if (err) {
+		file_free(f);
+		return err;
+	}
+	vnode_put(f->vn);
+	f->vn = vn;             /* the reference from create */
+	*out = f;
+	return 0;
+}
+
+int vfs_close(struct file *f)
+{
+	int err = 0;
+
+	if (f->vn->mnt->ops->flush && f->has_fh)
+		err = f->vn->mnt->ops->flush(f);
+	if (--f->refs > 0)
+		return err;
+	if (f->vn->mnt->ops->release)
+		f->vn->mnt->ops->release(f);
+	file_free(f);
+	return err;
+}
+
+struct file *vfs_file_dup(struct file *f)
+{
+	f->refs++;
+	return f;
+}
+
+int vfs_file_flags(const struct file *f)
+{
+	return f->flags;
+}
+
+int vfs_file_set_flags(struct file *f, int flags)
+{
+	const int settable = O_APPEND | O_NONBLOCK;
+
+	f->flags = (f->flags & ~settable) | (flags & settable);
+	return 0;
+}
+
+/* ---- I/O ---- */
+
+static int check_read(struct file *f)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (S_ISDIR(f->vn->type))
+		return -EISDIR;
+	if (!f->vn->mnt->ops->read)
+		return -EINVAL;
+	return 0;
+}
+
+static int check_write(struct file *f)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (!f->vn->mnt->ops->write)
+		return -EINVAL;
+	return 0;
+}
+
+ssize_t vfs_pread(struct file *f, void *buf, size_t n, off_t off)
+{
+	int err = check_read(f);
+
+	if (err)
+		return err;
+	if (off < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	if (n > INT64_MAX - (uint64_t)off)
+		n = (size_t)(INT64_MAX - off);
+	return f->vn->mnt->ops->read(f, buf, n, off);
+}
+
+ssize_t vfs_read(struct file *f, void *buf, size_t n)
+{
+	ssize_t got = vfs_pread(f, buf, n, f->off);
+
+	if (got > 0)
+		f->off += got;
+	return got;
+}
+
+/* Where an O_APPEND write goes: the end of the file as the host sees it. */
+static int append_offset(struct file *f, off_t *off)
+{
+	struct stat st;
+	int err;
+
+	if (!f->vn->mnt->ops->getattr || !S_ISREG(f->vn->type))
+		return 0;
+	err = f->vn->mnt->ops->getattr(f->vn, f, &st);
+	if (err)
+		return err;
+	*off = st.st_size;
+	return 0;
+}
+
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t n, off_t off)
+{
+	int err = check_write(f);
+
+	if (err)
+		return err;
+	if (off < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	if ((f->flags & O_APPEND) && (err = append_offset(f, &off)))
+		return err;
+	if ((uint64_t)off + n > INT64_MAX)
+		return -EFBIG;
+	return f->vn->mnt->ops->write(f, buf, n, off);
+}
+
+ssize_t vfs_write(struct file *f, const void *buf, size_t n)
+{
+	off_t off = f->off;
+	ssize_t put;
+	int err = check_write(f);
+
+	if (err)
+		return err;
+	if (n == 0)
+		return 0;
+	/* The host opened the file O_APPEND too and writes at its end; we
+	 * learn the end first so the new offset is right. */
+	if ((f->flags & O_APPEND) && (err = append_offset(f, &off)))
+		return err;
+	if ((uint64_t)off + n > INT64_MAX)
+		return -EFBIG;
+	put = f->vn->mnt->ops->write(f, buf, n, off);
+	if (put > 0)
+		f->off = off + put;
+	return put;
+}
+
+off_t vfs_lseek(struct file *f, off_t off, int whence)
+{
+	struct stat st;
+	off_t pos;
+	int err;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (S_ISCHR(f->vn->type) || S_ISFIFO(f->vn->type))
+		return S_ISFIFO(f->vn->type) ? -ESPIPE : 0;
+	switch (whence) {
+	case SEEK_SET:
+		pos = off;
+		break;
+	case SEEK_CUR:
+		if (off > 0 && f->off > INT64_MAX - off)
+			return -EOVERFLOW;
+		pos = f->off + off;
+		break;
+	case SEEK_END:
+		err = vfs_fstat(f, &st);
+		if (err)
+			return err;
+		if (off > 0 && st.st_size > INT64_MAX - off)
+			return -EOVERFLOW;
+		pos = st.st_size + off;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0)
+			return -ENXIO;
+		if (S_ISDIR(f->vn->type) || !f->vn->mnt->ops->lseek)
+			return -EINVAL;
+		pos = f->vn->mnt->ops->lseek(f, off, whence);
+		if (pos < 0)
+			return pos;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (pos < 0)
+		return -EINVAL;
+	if (S_ISDIR(f->vn->type)) {
+		/* Directory positions are the server's cookies: only a
+		 * rewind to 0 is meaningful. */
+		if (pos != 0)
+			return -EINVAL;
+		f->dir_off = 0;
+		f->dir_eof = false;
+	}
+	f->off = pos;
+	return pos;
+}
+
+/* ---- directories ---- */
+
+struct dirent_ctx {
+	char *buf;
+	size_t n, used;
+};
+
+/* struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name[] */
+static int fill_dirent64(void *vctx, const char *name, uint32_t namelen, uint64_t ino,
+			 unsigned type, uint64_t next_off)
+{
+	struct dirent_ctx *c = vctx;
+	size_t reclen = (19 + namelen + 1 + 7) & ~(size_t)7;
+	char *p = c->buf + c->used;
+	uint16_t rl = (uint16_t)reclen;
+	int64_t doff = (int64_t)next_off;
+	uint8_t t = (uint8_t)type;
+
+	if (c->used + reclen > c->n)
+		return 1;
+	memcpy(p, &ino, 8);
+	memcpy(p + 8, &doff, 8);
+	memcpy(p + 16, &rl, 2);
+	memcpy(p + 18, &t, 1);
+	memcpy(p + 19, name, namelen);
+	memset(p + 19 + namelen, 0, reclen - 19 - namelen);
+	c->used += reclen;
+	return 0;
+}
+
+ssize_t vfs_getdents(struct file *f, void *buf, size_t n)
+{
+	struct dirent_ctx c = { buf, n, 0 };
+	int err;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!S_ISDIR(f->vn->type))
+		return -ENOTDIR;
+	if (!f->vn->mnt->ops->readdir)
+		return -ENOTDIR;
+	err = f->vn->mnt->ops->readdir(f, fill_dirent64, &c);
+	if (err)
+		return c.used ? (ssize_t)c.used : err;
+	if (c.used == 0 && !f->dir_eof)
+		return -EINVAL;         /* the next entry does not fit */
+	return (ssize_t)c.used;
+}
+
+/* ---- attributes ---- */
+
+int vfs_fstat(struct file *f, struct stat *st)
+{
+	if (!f->vn->mnt->ops->getattr)
+		return -ENOSYS;
+	return f->vn->mnt->ops->getattr(f->vn, f->has_fh ? f : NULL, st);
+}
+
+/* The node a path call names: base itself for VFS_EMPTY_PATH with "". */
+static int resolve(struct file *base, const char *path, int flags, struct vnode **out)
+{
+	if (path[0] == 0 && (flags & VFS_EMPTY_PATH)) {
+		*out = vnode_ref(base ? base->vn : vfs_cwd());
+		return 0;
+	}
+	return vfs_walk(base, path, flags & VFS_NOFOLLOW, out);
+}
+
+int vfs_stat(struct file *base, const char *path, struct stat *st, int flags)
+{
+	struct vnode *vn;
+	int err = resolve(base, path, flags, &vn);
+
+	if (err)
+		return err;
+	err = vn->mnt->ops->getattr ? vn->mnt->ops->getattr(vn, NULL, st) : -ENOSYS;
+	vnode_put(vn);
+	return err;
+}
+
+int vfs_setattr(struct file *base, const char *path, const struct vfs_attr *a, int flags)
+{
+	struct vnode *vn;
+	int err = resolve(base, path, flags, &vn);
+
+	if (err)
+		return err;
+	if ((a->valid & VFS_ATTR_SIZE) && S_ISDIR(vn->type))
+		err = -EISDIR;
+	else if ((a->valid & VFS_ATTR_SIZE) && a->size < 0)
+		err = -EINVAL;
+	else
+		err = vn->mnt->ops->setattr ? vn->mnt->ops->setattr(vn, NULL, a) : -EPERM;
+	vnode_put(vn);
+	return err;
+}
+
+int vfs_fsetattr(struct file *f, const struct vfs_attr *a)
+{
+	if (a->valid & VFS_ATTR_SIZE) {
+		if (S_ISDIR(f->vn->type))
+			return -EISDIR;
+		if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+			return -EINVAL;         /* ftruncate on a read-only fd */
+		if (a->size < 0)
+			return -EINVAL;
+	}
+	if (!f->vn->mnt->ops->setattr)
+		return -EPERM;
+	return f->vn->mnt->ops->setattr(f->vn, f->has_fh ? f : NULL, a);
+}
+
+int vfs_fsync(struct file *f, bool datasync)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->vn->mnt->ops->fsync)
+		return 0;       /* devices: nothing to sync */
+	return f->vn->mnt->ops->fsync(f, datasync);
+}
+
+int vfs_fallocate(struct file *f, int mode, off_t off, off_t len)
+{
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+		return -EBADF;
+	if (S_ISDIR(f->vn->type))
+		return -EISDIR;
+	if (!S_ISREG(f->vn->type))
+		return -ENODEV;
+	if (!f->vn->mnt->ops->fallocate)
+		return -EOPNOTSUPP;
+	return f->vn->mnt->ops->fallocate(f, mode, off, len);
+}
+
+int vfs_statfs(struct file *base, const char *path, struct statfs *st)
+{
+	struct vnode *vn;
+	int err = vfs_walk(base, path, 0, &vn);
+
+	if (err)
+		return err;
+	err = vn->mnt->ops->statfs ? vn->mnt->ops->statfs(vn, st) : -ENOSYS;
+	vnode_put(vn);
+	return err;
+}
+
+int vfs_fstatfs(struct file *f, struct statfs *st)
+{
+	return f->vn->mnt->ops->statfs ? f->vn->mnt->ops->statfs(f->vn, st) : -ENOSYS;
+}
+
+int vfs_access(struct file *base, const char *path, int mode, int flags)
+{
+	struct vnode *vn;
+	struct stat st;
+	int err;
+
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	err = resolve(base, path, flags, &vn);
+	if (err)
+		return err;
+	err = vn->mnt->ops->getattr ? vn->mnt->ops->getattr(vn, NULL, &st) : -ENOSYS;
+	vnode_put(vn);
+	if (err)
+		return err;
+	/* The guest runs as root: reading and writing are allowed; executing
+	 * needs an execute bit somewhere (directories: always searchable). */
+	if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+/* ---- names ---- */
+
+/* Walk to the parent of path's last component, refusing "." and "..". */
+static int parent_of(struct file *base, const char *path, struct vnode **dir, char *last,
+		     bool *trailing, int dot_err)
+{
+	int err = vfs_walk_parent(base, path, dir, last, trailing);
+
+	if (err)
+		return err;
+	if (is_dot(last)) {
+		vnode_put(*dir);
+		return dot_err;
+	}
+	return 0;
+}
+
+int vfs_mkdir(struct file *base, const char *path, mode_t mode)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
+
+	if (err)
+		return err;
+	if (vfs_mount_covering(dir, last))
+		err = -EEXIST;
+	else if (!dir->mnt->ops->mkdir)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->mkdir(dir, last, S_IFDIR | (mode & 07777 & ~umask_), &vn);
+	if (!err) {
+		vnode_set_parent(vn, dir, last);
+		vnode_put(vn);
+	}
+	vnode_put(dir);
+	return err;
+}
+
+int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err;
+
+	if ((mode & S_IFMT) == 0)
+		mode |= S_IFREG;
+	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode))
+		return S_ISDIR(mode) ? -EINVAL : -EPERM;
+	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
+	if (err)
+		return err;
+	if (trailing)
+		err = -ENOENT;
+	else if (vfs_mount_covering(dir, last))
+		err = -EEXIST;
+	else if (!dir->mnt->ops->mknod)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->mknod(dir, last, (mode & S_IFMT) | (mode & 07777 & ~umask_), dev, &vn);
+	if (!err)
+		vnode_put(vn);
+	vnode_put(dir);
+	return err;
+}
+
+int vfs_unlink(struct file *base, const char *path, int flags)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err;
+
+	if (flags & ~VFS_REMOVEDIR)
+		return -EINVAL;
+	if (flags & VFS_REMOVEDIR)
+		return vfs_rmdir(base, path);
+	err = parent_of(base, path, &dir, last, &trailing, -EISDIR);
+	if (err)
+		return err;
+	if (vfs_mount_covering(dir, last)) {
+		err = -EBUSY;
+	} else if (trailing) {
+		/* "name/": Linux reports ENOTDIR for a file, EISDIR for a dir. */
+		err = dir->mnt->ops->lookup(dir, last, &vn);
+		if (!err) {
+			err = S_ISDIR(vn->type) ? -EISDIR : -ENOTDIR;
+			vnode_put(vn);
+		}
+	} else if (!dir->mnt->ops->unlink) {
+		err = -EPERM;
+	} else {
+		err = dir->mnt->ops->unlink(dir, last);
+	}
+	vnode_put(dir);
+	return err;
+}
+
+int vfs_rmdir(struct file *base, const char *path)
+{
+	struct vnode *dir;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err = vfs_walk_parent(base, path, &dir, last, &trailing);
+
+	if (err)
+		return err;
+	if (!strcmp(last, "."))
+		err = -EINVAL;
+	else if (!strcmp(last, ".."))
+		err = -ENOTEMPTY;
+	else if (vfs_mount_covering(dir, last))
+		err = -EBUSY;
+	else if (!dir->mnt->ops->rmdir)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->rmdir(dir, last);
+	vnode_put(dir);
+	return err;
+}
+
+int vfs_rename(struct file *obase, const char *oldpath, struct file *nbase,
+	       const char *newpath, unsigned flags)
+{
+	struct vnode *odir, *ndir;
+	char oname[VFS_NAME_MAX + 1], nname[VFS_NAME_MAX + 1];
+	bool otrail, ntrail;
+	int err;
+
+	if (flags & ~3u || flags == 3u)
+		return -EINVAL;         /* NOREPLACE|EXCHANGE together, or unknown */
+	err = vfs_walk_parent(obase, oldpath, &odir, oname, &otrail);
+	if (err)
+		return err;
+	err = vfs_walk_parent(nbase, newpath, &ndir, nname, &ntrail);
+	if (err) {
+		vnode_put(odir);
+		return err;
+	}
+	if (is_dot(oname) || is_dot(nname))
+		err = -EBUSY;
+	else if (vfs_mount_covering(odir, oname) || vfs_mount_covering(ndir, nname))
+		err = -EBUSY;
+	else if (odir->mnt != ndir->mnt)
+		err = -EXDEV;
+	else if (!odir->mnt->ops->rename)
+		err = -EPERM;
+	else
+		err = odir->mnt->ops->rename(odir, oname, ndir, nname, flags);
+	if (!err)
+		vnode_renamed(odir, oname, ndir, nname, flags & 2u);
+	vnode_put(ndir);
+	vnode_put(odir);
+	return err;
+}
+
+int vfs_link(struct file *obase, const char *oldpath, struct file *nbase,
+	     const char *newpath, int flags)
+{
+	struct vnode *vn, *dir, *nvn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	int err;
+
+	if (flags & ~(VFS_FOLLOW | VFS_EMPTY_PATH))
+		return -EINVAL;
+	err = resolve(obase, oldpath, (flags & VFS_EMPTY_PATH) | ((flags & VFS_FOLLOW) ? 0 : VFS_NOFOLLOW), &vn);
+	if (err)
+		return err;
+	err = parent_of(nbase, newpath, &dir, last, &trailing, -EEXIST);
+	if (err) {
+		vnode_put(vn);
+		return err;
+	}
+	if (S_ISDIR(vn->type))
+		err = -EPERM;
+	else if (vfs_mount_covering(dir, last))
+		err = -EEXIST;
+	else if (trailing)
+		err = -ENOENT;
+	else if (vn->mnt != dir->mnt)
+		err = -EXDEV;
+	else if (!dir->mnt->ops->link)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->link(vn, dir, last, &nvn);
+	if (!err)
+		vnode_put(nvn);
+	vnode_put(dir);
+	vnode_put(vn);
+	return err;
+}
+
+int vfs_symlink(const char *target, struct file *base, const char *path)
+{
+	struct vnode *dir, *vn;
+	char last[VFS_NAME_MAX + 1];
+	bool trailing;
+	size_t tlen = strnlen(target, VFS_PATH_MAX);
+	int err;
+
+	if (tlen == 0)
+		return -ENOENT;
+	if (tlen >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
+	if (err)
+		return err;
+	if (vfs_mount_covering(dir, last))
+		err = -EEXIST;
+	else if (trailing)
+		err = -ENOENT;
+	else if (!dir->mnt->ops->symlink)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->symlink(dir, last, target, &vn);
+	if (!err)
+		vnode_put(vn);
+	vnode_put(dir);
+	return err;
+}
+
+ssize_t vfs_readlink(struct file *base, const char *path, char *buf, size_t n)
+{
+	struct vnode *vn;
+	char *tmp;
+	ssize_t len;
+	int err;
+
+	if (n == 0)
+		return -EINVAL;
+	err = resolve(base, path, VFS_NOFOLLOW | VFS_EMPTY_PATH, &vn);
+	if (err)
+		return err;
+	if (!S_ISLNK(vn->type) || !vn->mnt->ops->readlink) {
+		vnode_put(vn);
+		return -EINVAL;
+	}
+	/* Read the whole target, then truncate to the caller's size. */
+	tmp = kmalloc(VFS_PATH_MAX);
+	if (!tmp) {
+		vnode_put(vn);
+		return -ENOMEM;
+	}
+	len = vn->mnt->ops->readlink(vn, tmp, VFS_PATH_MAX);
+	vnode_put(vn);
+	if (len > 0) {
+		if ((size_t)len > n)
+			len = (ssize_t)n;
+		memcpy(buf, tmp, (size_t)len);
+	}
+	kfree(tmp);
+	return len;
+}
+
+/* ---- current directory ---- */
+
+static int set_cwd(struct vnode *vn)
+{
+	if (!S_ISDIR(vn->type))
+		return -ENOTDIR;
+	vnode_ref(vn);
+	vnode_put(vfs_cwd());
+	cwd = vn;
+	return 0;
+}
+
+int vfs_chdir(struct file *base, const char *path)
+{
+	struct vnode *vn;
+	int err = vfs_walk(base, path, 0, &vn);
+
+	if (err)
+		return err;
+	err = set_cwd(vn);
+	vnode_put(vn);
+	return err;
+}
+
+int vfs_fchdir(struct file *f)
+{
+	return set_cwd(f->vn);
+}
+
+int vfs_getcwd(char *buf, size_t n)
+{
+	char *tmp = kmalloc(VFS_PATH_MAX);
+	size_t pos = VFS_PATH_MAX - 1, len;
+	struct vnode *vn = vfs_cwd();
+	int err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	tmp[pos] = 0;
+	while (vn != vfs_root_mount()->root) {
+		const char *name;
+		size_t nl;
+
+		if (vn == vn->mnt->root && vn->mnt->cdir) {
+			name = vn->mnt->cname;
+			nl = strlen(name);
+			vn = vn->mnt->cdir;
+		} else if (vn->parent && vn->name) {
+			name = vn->name;
+			nl = strlen(name);
+			vn = vn->parent;
+		} else {
+			err = -ENOENT;  /* detached: removed or reached on the host */
+			break;
+		}
+		if (nl + 1 > pos) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		pos -= nl;
+		memcpy(tmp + pos, name, nl);
+		tmp[--pos] = '/';
+	}
+	if (!err && pos == VFS_PATH_MAX - 1)
+		tmp[--pos] = '/';
+	len = VFS_PATH_MAX - pos;       /* with the NUL */
+	if (!err && len > n)
+		err = -ERANGE;
+	if (!err)
+		memcpy(buf, tmp + pos, len);
+	kfree(tmp);
+	return err ? err : (int)len;
+}
