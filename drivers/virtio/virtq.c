@@ -83,6 +83,8 @@ int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem,
 		vq->slot[i].next = (uint16_t)(i + 1);
 	vq->free_head = 0;
 	vq->num_free = size;
+	/* A zeroed ring asks for interrupts: flags 0, used_event 0. */
+	vq->irq_wanted = true;
 	return 0;
 }
 
@@ -263,10 +265,11 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
 	free_chain(vq, (uint16_t)id);
 	vq->last_used++;
 	vq->n_used++;
-	if (vq->use_event_idx) {
-		/* Ask to hear about the entry after this one. The store need
-		 * not be ordered before anything here: virtq_want_interrupt()
-		 * re-checks with a full barrier before anyone sleeps. */
+	if (vq->use_event_idx && vq->irq_wanted) {
+		/* Keep asking to hear about the entry after this one. The
+		 * store need not be ordered before anything here: before
+		 * anyone sleeps virtq_want_interrupt() re-checks with a full
+		 * barrier. */
 		ring_write16(used_event(vq), vq->last_used);
 	}
 	if (vq->trace && vq->log)
@@ -277,6 +280,7 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
 
 bool virtq_want_interrupt(struct virtq *vq, bool want)
 {
+	vq->irq_wanted = want;
 	if (vq->use_event_idx) {
 		/* "Interrupt me when used idx passes last_used"; when not
 		 * wanted, name an index half the ring away. */

@@ -55,6 +55,7 @@ struct virtq {
 	bool use_indirect;              /* VIRTIO_F_RING_INDIRECT_DESC negotiated */
 	bool use_event_idx;             /* VIRTIO_F_RING_EVENT_IDX negotiated */
 	bool broken;                    /* the device broke the protocol */
+	bool irq_wanted;                /* virtq_want_interrupt() state */
 
 	/* Driver state. */
 	struct virtq_slot *slot;        /* size entries */
