@@ -105,9 +105,12 @@ static int fs_start(struct virtio_fs *fs, struct pci_dev *d)
 		}
 	}
 	virtio_pci_config_vector(vp, -1);
-	err = virtio_pci_queue_setup(vp, &fs->hiprio, 0, 0, entry);
+	/* Queue sizes: one request is in flight at a time (one kernel
+	 * thread), and FORGET batches are reaped on every request, so small
+	 * rings suffice; each entry costs 560 bytes with its indirect table. */
+	err = virtio_pci_queue_setup(vp, &fs->hiprio, 0, 64, entry);
 	if (!err)
-		err = virtio_pci_queue_setup(vp, &fs->req, 1, 0, entry);
+		err = virtio_pci_queue_setup(vp, &fs->req, 1, 128, entry);
 	if (err) {
 		kprintf("virtio-fs: %s: queue setup failed (%d)\n", fs->tag, err);
 		goto err_failed;
