@@ -71,7 +71,7 @@ SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS) $(VIRTIO_SRCS) $(FS_SRCS)
 ASMS := $(BOOT_ASMS) $(KERNEL_ASMS)
 OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o)
 
-.PHONY: all iso run check unit setup clean
+.PHONY: all iso run check unit fuzz setup clean
 all: build/remora build/remora-pvh build/remora-test
 
 # `make V=1` shows the full commands.
@@ -145,8 +145,13 @@ run: build/remora | build/.setup
 
 check: | build/.setup
 	$(MAKE) unit
+	$(MAKE) -C tests/fuzz check
 	$(MAKE) build/remora build/remora-pvh build/remora.iso
 	$(PYTHON) tests/boot/run-tests
+
+# Longer fuzzing: FUZZ_TIME seconds per target (default 600).
+fuzz: | build/.setup
+	$(MAKE) -C tests/fuzz fuzz
 
 unit: | build/.setup
 	$(MAKE) -C tests/unit
