@@ -146,8 +146,9 @@ run: build/remora | build/.setup
 check: | build/.setup
 	$(MAKE) unit
 	$(MAKE) -C tests/fuzz check
-	$(MAKE) build/remora build/remora-pvh build/remora.iso
+	$(MAKE) build/remora build/remora-pvh build/remora.iso build/remora-test
 	$(PYTHON) tests/boot/run-tests
+	$(PYTHON) tests/fs/run-tests
 
 # Longer fuzzing: FUZZ_TIME seconds per target (default 600).
 fuzz: | build/.setup

@@ -58,7 +58,7 @@ static int cover(struct mount *m, const char *path, bool need_dir)
 	err = vfs_walk_parent(NULL, path, &dir, last, &trailing);
 	if (err)
 		return err;
-	if (!strcmp(last, ".") || !strcmp(last, "..")) {
+	if (!last[0] || !strcmp(last, ".") || !strcmp(last, "..")) {
 		vnode_put(dir);
 		return -EINVAL;
 	}

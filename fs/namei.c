@@ -147,10 +147,12 @@ static int walk(struct file *base, const char *path, int flags, bool parent_of_l
 		while (*s == '/')
 			s++;
 		if (!*s) {
-			/* Nothing left: the path named cur itself ("/", "a/"). */
-			if (parent_of_last) {
-				strcpy(last, ".");
-			}
+			/* Nothing left: the path was only slashes ("/"), or
+			 * every component has been walked. For a parent walk
+			 * of "/" the last component is "" (the callers give
+			 * EBUSY, EEXIST, ... as Linux does for "/"). */
+			if (parent_of_last)
+				last[0] = 0;
 			break;
 		}
 		for (e = s; *e && *e != '/'; e++)

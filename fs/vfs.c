@@ -31,6 +31,23 @@ mode_t vfs_umask(mode_t mask)
 
 static bool is_dot(const char *s) { return !strcmp(s, ".") || !strcmp(s, ".."); }
 
+/* "", "." or "..": a last component that names no new entry. */
+static bool is_special(const char *s) { return !s[0] || is_dot(s); }
+
+/* The node `name` names in dir, mount roots first (a new reference). */
+static int child(struct vnode *dir, const char *name, struct vnode **out)
+{
+	struct mount *m = vfs_mount_covering(dir, name);
+
+	if (m) {
+		*out = vnode_ref(m->root);
+		return 0;
+	}
+	if (!dir->mnt->ops->lookup)
+		return -ENOENT;
+	return dir->mnt->ops->lookup(dir, name, out);
+}
+
 /* ---- open files ---- */
 
 static struct file *file_new(struct vnode *vn, int flags)
@@ -99,50 +116,48 @@ static int open_existing(struct vnode *vn, int flags, struct file **out)
 	return 0;
 }
 
-int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct file **out)
+/* Open with O_CREAT: create the last component if it does not exist. A
+ * symlink there is followed, and if its target does not exist the target
+ * is created, as Linux does (ELOOP after VFS_SYMLOOP_MAX links). */
+static int open_creat(struct file *base, const char *path, int flags, mode_t mode, int links,
+		      struct file **out)
 {
 	struct vnode *dir, *vn;
 	char last[VFS_NAME_MAX + 1];
+	struct file *f;
 	bool trailing;
-	int err;
+	int err = vfs_walk_parent(base, path, &dir, last, &trailing);
 
-	if (!(flags & O_CREAT)) {
-		err = vfs_walk(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, &vn);
-		if (err)
-			return err;
-		err = open_existing(vn, flags, out);
-		vnode_put(vn);
-		return err;
-	}
-	if (flags & O_DIRECTORY)
-		return -EINVAL;         /* Linux: O_CREAT|O_DIRECTORY */
-	err = vfs_walk_parent(base, path, &dir, last, &trailing);
 	if (err)
 		return err;
-	if (is_dot(last) || trailing) {
+	if (is_special(last) || trailing) {
 		vnode_put(dir);
 		return -EISDIR;
 	}
-	struct mount *m = vfs_mount_covering(dir, last);
-	if (m) {
-		err = (flags & O_EXCL) ? -EEXIST : open_existing(m->root, flags, out);
-		vnode_put(dir);
-		return err;
-	}
-	err = dir->mnt->ops->lookup ? dir->mnt->ops->lookup(dir, last, &vn) : -ENOENT;
+	err = child(dir, last, &vn);
 	if (err == 0) {
 		if (flags & O_EXCL) {
 			err = -EEXIST;
 		} else if (S_ISLNK(vn->type) && !(flags & O_NOFOLLOW)) {
-			/* Follow it: open what it names, as a full walk. */
-			vnode_put(vn);
-			vnode_put(dir);
-			err = vfs_walk(base, path, 0, &vn);
-			if (err)
-				return err;
-			err = open_existing(vn, flags, out);
-			vnode_put(vn);
-			return err;
+			char *target = kmalloc(VFS_PATH_MAX);
+			ssize_t n = -ENOMEM;
+
+			if (target && ++links > VFS_SYMLOOP_MAX)
+				n = -ELOOP;
+			else if (target)
+				n = vn->mnt->ops->readlink ? vn->mnt->ops->readlink(vn, target, VFS_PATH_MAX - 1)
+							   : -EINVAL;
+			if (n == 0)
+				n = -ENOENT;
+			if (n > 0) {
+				struct file at = { .vn = dir };
+
+				target[n] = 0;
+				err = open_creat(&at, target, flags, mode, links, out);
+			} else {
+				err = (int)n;
+			}
+			kfree(target);
 		} else {
 			err = open_existing(vn, flags, out);
 		}
@@ -154,7 +169,7 @@ int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct
 		vnode_put(dir);
 		return err == -ENOENT ? -EROFS : err;
 	}
-	struct file *f = file_new(dir, flags);  /* vn is set once created */
+	f = file_new(dir, flags);       /* f->vn becomes the new node below */
 	if (!f) {
 		vnode_put(dir);
 		return -ENOMEM;
@@ -169,6 +184,24 @@ int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct
 	f->vn = vn;             /* the reference from create */
 	*out = f;
 	return 0;
+}
+
+int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct file **out)
+{
+	struct vnode *vn;
+	int err;
+
+	if (flags & O_CREAT) {
+		if (flags & O_DIRECTORY)
+			return -EINVAL;         /* Linux: O_CREAT|O_DIRECTORY */
+		return open_creat(base, path, flags, mode, 0, out);
+	}
+	err = vfs_walk(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, &vn);
+	if (err)
+		return err;
+	err = open_existing(vn, flags, out);
+	vnode_put(vn);
+	return err;
 }
 
 int vfs_close(struct file *f)
@@ -461,11 +494,12 @@ int vfs_setattr(struct file *base, const char *path, const struct vfs_attr *a, i
 
 int vfs_fsetattr(struct file *f, const struct vfs_attr *a)
 {
+	if (f->flags & O_PATH)
+		return -EBADF;          /* fchmod, fchown, ftruncate on O_PATH */
 	if (a->valid & VFS_ATTR_SIZE) {
-		if (S_ISDIR(f->vn->type))
-			return -EISDIR;
-		if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
-			return -EINVAL;         /* ftruncate on a read-only fd */
+		/* ftruncate: a regular file open for writing (Linux: EINVAL). */
+		if (!S_ISREG(f->vn->type) || (f->flags & O_ACCMODE) == O_RDONLY)
+			return -EINVAL;
 		if (a->size < 0)
 			return -EINVAL;
 	}
@@ -539,17 +573,32 @@ int vfs_access(struct file *base, const char *path, int mode, int flags)
 
 /* ---- names ---- */
 
-/* Walk to the parent of path's last component, refusing "." and "..". */
+/* For calls that create `name` in dir when the path ended in '/': Linux
+ * says EEXIST if the name exists, else ENOENT (only mkdir allows it). */
+static int trailing_slash_create(struct vnode *dir, const char *name)
+{
+	struct vnode *vn;
+	int err = child(dir, name, &vn);
+
+	if (err == 0) {
+		vnode_put(vn);
+		return -EEXIST;
+	}
+	return err;
+}
+
+/* Walk to the parent of path's last component; "", "." and ".." give
+ * special_err. */
 static int parent_of(struct file *base, const char *path, struct vnode **dir, char *last,
-		     bool *trailing, int dot_err)
+		     bool *trailing, int special_err)
 {
 	int err = vfs_walk_parent(base, path, dir, last, trailing);
 
 	if (err)
 		return err;
-	if (is_dot(last)) {
+	if (is_special(last)) {
 		vnode_put(*dir);
-		return dot_err;
+		return special_err;
 	}
 	return 0;
 }
@@ -592,7 +641,7 @@ int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
 	if (err)
 		return err;
 	if (trailing)
-		err = -ENOENT;
+		err = trailing_slash_create(dir, last);
 	else if (vfs_mount_covering(dir, last))
 		err = -EEXIST;
 	else if (!dir->mnt->ops->mknod)
@@ -605,6 +654,12 @@ int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
 	return err;
 }
 
+/*
+ * NOTE: unlink, rmdir and rename look the victim up first and hold it until
+ * the reply, as Linux does through its dentries. virtiofsd (QEMU 7.2)
+ * insists on it: it finds the victim in its table of nodes the client
+ * holds, and answers EIO for one the client has forgotten.
+ */
 int vfs_unlink(struct file *base, const char *path, int flags)
 {
 	struct vnode *dir, *vn;
@@ -619,43 +674,57 @@ int vfs_unlink(struct file *base, const char *path, int flags)
 	err = parent_of(base, path, &dir, last, &trailing, -EISDIR);
 	if (err)
 		return err;
-	if (vfs_mount_covering(dir, last)) {
-		err = -EBUSY;
-	} else if (trailing) {
-		/* "name/": Linux reports ENOTDIR for a file, EISDIR for a dir. */
-		err = dir->mnt->ops->lookup(dir, last, &vn);
-		if (!err) {
-			err = S_ISDIR(vn->type) ? -EISDIR : -ENOTDIR;
-			vnode_put(vn);
-		}
-	} else if (!dir->mnt->ops->unlink) {
-		err = -EPERM;
-	} else {
-		err = dir->mnt->ops->unlink(dir, last);
+	err = child(dir, last, &vn);
+	if (err) {
+		vnode_put(dir);
+		return err;
 	}
+	if (S_ISDIR(vn->type))
+		err = -EISDIR;
+	else if (trailing)
+		err = -ENOTDIR;
+	else if (!dir->mnt->ops->unlink)
+		err = -EPERM;
+	else
+		err = dir->mnt->ops->unlink(dir, last);
+	vnode_put(vn);
 	vnode_put(dir);
 	return err;
 }
 
 int vfs_rmdir(struct file *base, const char *path)
 {
-	struct vnode *dir;
+	struct vnode *dir, *vn;
 	char last[VFS_NAME_MAX + 1];
 	bool trailing;
 	int err = vfs_walk_parent(base, path, &dir, last, &trailing);
 
 	if (err)
 		return err;
-	if (!strcmp(last, "."))
+	if (!last[0])
+		err = -EBUSY;           /* "/" */
+	else if (!strcmp(last, "."))
 		err = -EINVAL;
 	else if (!strcmp(last, ".."))
 		err = -ENOTEMPTY;
 	else if (vfs_mount_covering(dir, last))
 		err = -EBUSY;
+	if (err) {
+		vnode_put(dir);
+		return err;
+	}
+	err = child(dir, last, &vn);
+	if (err) {
+		vnode_put(dir);
+		return err;
+	}
+	if (!S_ISDIR(vn->type))
+		err = -ENOTDIR;
 	else if (!dir->mnt->ops->rmdir)
 		err = -EPERM;
 	else
 		err = dir->mnt->ops->rmdir(dir, last);
+	vnode_put(vn);
 	vnode_put(dir);
 	return err;
 }
@@ -663,7 +732,7 @@ int vfs_rmdir(struct file *base, const char *path)
 int vfs_rename(struct file *obase, const char *oldpath, struct file *nbase,
 	       const char *newpath, unsigned flags)
 {
-	struct vnode *odir, *ndir;
+	struct vnode *odir, *ndir, *ovn = NULL, *nvn = NULL;
 	char oname[VFS_NAME_MAX + 1], nname[VFS_NAME_MAX + 1];
 	bool otrail, ntrail;
 	int err;
@@ -678,7 +747,7 @@ int vfs_rename(struct file *obase, const char *oldpath, struct file *nbase,
 		vnode_put(odir);
 		return err;
 	}
-	if (is_dot(oname) || is_dot(nname))
+	if (is_special(oname) || is_special(nname))
 		err = -EBUSY;
 	else if (vfs_mount_covering(odir, oname) || vfs_mount_covering(ndir, nname))
 		err = -EBUSY;
@@ -686,10 +755,36 @@ int vfs_rename(struct file *obase, const char *oldpath, struct file *nbase,
 		err = -EXDEV;
 	else if (!odir->mnt->ops->rename)
 		err = -EPERM;
+	if (err)
+		goto out;
+	/* Hold the source and, if it exists, the target (see the NOTE). */
+	err = child(odir, oname, &ovn);
+	if (err)
+		goto out;
+	err = child(ndir, nname, &nvn);
+	if (err == -ENOENT && !(flags & RENAME_EXCHANGE)) {
+		nvn = NULL;
+		err = 0;
+	}
+	if (err)
+		goto out;
+	if ((otrail || ntrail) && !S_ISDIR(ovn->type) && !(flags & RENAME_EXCHANGE))
+		err = -ENOTDIR;
+	else if (nvn && (flags & RENAME_NOREPLACE))
+		err = -EEXIST;
+	else if (nvn && !(flags & RENAME_EXCHANGE) && S_ISDIR(ovn->type) && !S_ISDIR(nvn->type))
+		err = -ENOTDIR;
+	else if (nvn && !(flags & RENAME_EXCHANGE) && !S_ISDIR(ovn->type) && S_ISDIR(nvn->type))
+		err = -EISDIR;
+	else if (nvn == ovn)
+		err = 0;                /* two names of one file: nothing to do */
 	else
 		err = odir->mnt->ops->rename(odir, oname, ndir, nname, flags);
-	if (!err)
-		vnode_renamed(odir, oname, ndir, nname, flags & 2u);
+	if (!err && nvn != ovn)
+		vnode_renamed(odir, oname, ndir, nname, flags & RENAME_EXCHANGE);
+out:
+	vnode_put(nvn);
+	vnode_put(ovn);
 	vnode_put(ndir);
 	vnode_put(odir);
 	return err;
@@ -715,10 +810,10 @@ int vfs_link(struct file *obase, const char *oldpath, struct file *nbase,
 	}
 	if (S_ISDIR(vn->type))
 		err = -EPERM;
+	else if (trailing)
+		err = trailing_slash_create(dir, last);
 	else if (vfs_mount_covering(dir, last))
 		err = -EEXIST;
-	else if (trailing)
-		err = -ENOENT;
 	else if (vn->mnt != dir->mnt)
 		err = -EXDEV;
 	else if (!dir->mnt->ops->link)
@@ -747,10 +842,10 @@ int vfs_symlink(const char *target, struct file *base, const char *path)
 	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
 	if (err)
 		return err;
-	if (vfs_mount_covering(dir, last))
+	if (trailing)
+		err = trailing_slash_create(dir, last);
+	else if (vfs_mount_covering(dir, last))
 		err = -EEXIST;
-	else if (trailing)
-		err = -ENOENT;
 	else if (!dir->mnt->ops->symlink)
 		err = -EPERM;
 	else

@@ -133,9 +133,10 @@ int vnode_count(void);
 
 /* Walk `path` from base (NULL: cwd). On success *out holds a reference to
  * the node (follow a final symlink unless VFS_NOFOLLOW is in flags).
- * With want_parent: stop before the last component; *out is its
- * directory and the component is copied into last (VFS_NAME_MAX+1 bytes);
- * a path ending in "/" sets *trailing_slash. Errors: see vfs.h. */
+ * vfs_walk_parent stops before the last component: *dir is its directory,
+ * the component is copied into last (VFS_NAME_MAX+1 bytes; it may be "."
+ * or "..", and it is "" for a path of only slashes), and *trailing_slash
+ * says whether a '/' followed it. Errors: see vfs.h. */
 int vfs_walk(struct file *base, const char *path, int flags, struct vnode **out);
 int vfs_walk_parent(struct file *base, const char *path, struct vnode **dir, char *last,
 		    bool *trailing_slash);

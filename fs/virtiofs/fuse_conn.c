@@ -110,7 +110,9 @@ int fuse_request(struct fuse_conn *c, struct fuse_req *r)
 	else
 		err = fuse_check_reply(&oh, (uint32_t)written, ih.unique, r->min_out,
 				       (uint32_t)max_out, &r->out_len);
-	if (err == -EIO && written >= 0)
+	if (err == -EIO && written >= 0 &&
+	    !((uint32_t)written == sizeof(oh) && oh.len == sizeof(oh) && oh.unique == ih.unique &&
+	      oh.error == -EIO))
 		kprintf("fuse: %s: malformed %s reply (len %u, written %d, error %d, unique %lu/%lu)\n",
 			c->dev->tag, fuse_opname(r->opcode), oh.len, written, oh.error, oh.unique,
 			ih.unique);

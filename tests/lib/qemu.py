@@ -9,6 +9,14 @@ Python 3.11 standard library only.
     r.console     # serial console text ("\r\n" folded to "\n")
     r.pci         # QEMU's query-pci result (list of buses) when qmp=True
 
+Shares: virtiofs=DIR (tag virtiofs_tag) or virtiofs=[(TAG, DIR), ...] gives
+one vhost-user-fs-pci device and one virtiofsd per directory.
+
+Talking to the guest: on_line(line, vm) is called (from the console reader
+thread) for every console line; vm.write("...\n") types on the guest's
+serial console (QEMU's stdin), and vm.virtiofsd lists the running
+Virtiofsd objects (vm.virtiofsd[i].server_pid(), .fd_count()).
+
 Exit status: the guest writes S to isa-debug-exit (port 0xf4) and QEMU exits
 with (S << 1) | 1; a guest that powers off through ACPI makes QEMU exit 0 and
 the status is taken from its last "remora: power off, status S" line.
@@ -56,8 +64,9 @@ class Result:
     exit_code: int = 0          # what qemu-run exits with
     error: str | None = None    # "qemu failed: ..." / "timeout after N s" / ...
     notes: list = dataclasses.field(default_factory=list)
-    virtiofsd_cmd: list | None = None
-    virtiofsd_log: str = ""
+    virtiofsd_cmd: list | None = None   # the first share's virtiofsd argv
+    virtiofsd_log: str = ""             # every virtiofsd's log, one after another
+    virtiofsd_cmds: list = dataclasses.field(default_factory=list)
     duration: float = 0.0
 
 
@@ -217,9 +226,13 @@ _sandbox_cache: str | None = None
 _sandbox_lock = threading.Lock()
 
 
-def _virtiofsd_argv(sock: str, source: str, sandbox: str) -> list[str]:
-    return [VIRTIOFSD, f"--socket-path={sock}", "-o", f"source={source}",
+def _virtiofsd_argv(sock: str, source: str, sandbox: str, opts=()) -> list[str]:
+    """opts: more -o options, e.g. ("readdirplus",)."""
+    argv = [VIRTIOFSD, f"--socket-path={sock}", "-o", f"source={source}",
             "-o", "cache=none", "-o", f"sandbox={sandbox}"]
+    for o in opts:
+        argv += ["-o", o]
+    return argv
 
 
 def probe_virtiofsd_sandbox(tmpdir: str, note=lambda s: None) -> str:
@@ -267,13 +280,16 @@ def probe_virtiofsd_sandbox(tmpdir: str, note=lambda s: None) -> str:
 
 
 class Virtiofsd:
-    def __init__(self, source: str, tmpdir: str, note):
+    def __init__(self, source: str, tmpdir: str, note, name: str = "virtiofs", tag: str = "root",
+                 opts=()):
+        self.opts = tuple(opts)
         self.source = os.path.abspath(source)
         self.tmpdir = tmpdir
         self.note = note
+        self.tag = tag
         self.proc: subprocess.Popen | None = None
-        self.sock = os.path.join(tmpdir, "virtiofs.sock")
-        self.logpath = os.path.join(tmpdir, "virtiofsd.log")
+        self.sock = os.path.join(tmpdir, f"{name}.sock")
+        self.logpath = os.path.join(tmpdir, f"{name}d.log")
         self.argv: list[str] | None = None
         self.sandbox = None
 
@@ -284,7 +300,7 @@ class Virtiofsd:
         for sandbox in order:
             if os.path.exists(self.sock):
                 os.unlink(self.sock)
-            self.argv = _virtiofsd_argv(self.sock, self.source, sandbox)
+            self.argv = _virtiofsd_argv(self.sock, self.source, sandbox, self.opts)
             with open(self.logpath, "ab") as log:
                 self.proc = _spawn(self.argv, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -308,6 +324,63 @@ class Virtiofsd:
 
     def stop(self) -> None:
         _kill_group(self.proc)
+
+    def server_pid(self) -> int | None:
+        """The process that serves requests. With sandbox=namespace
+        virtiofsd forks once it has a client: the parent only waits, the
+        child (in new namespaces) does the work. So: the deepest live
+        descendant of the process we started."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None
+        pid = self.proc.pid
+        while True:
+            kids = _children(pid)
+            if not kids:
+                return pid
+            pid = max(kids)
+
+    def fd_count(self) -> int | None:
+        """Open file descriptors of the serving process (None if gone)."""
+        pid = self.server_pid()
+        if pid is None:
+            return None
+        try:
+            return len(os.listdir(f"/proc/{pid}/fd"))
+        except OSError:
+            return None
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of pid (from /proc/PID/task/*/children, else by a
+    scan of /proc for the parent id)."""
+    kids: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    found_file = False
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                found_file = True
+                kids += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    if found_file:
+        return kids
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        # comm may contain spaces: the fields after the last ')' are fixed.
+        fields = st[st.rfind(")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            kids.append(int(d))
+    return kids
 
 
 # --------------------------------------------------------------------------
@@ -357,14 +430,17 @@ class QMP:
 
 def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
               devices=(), accel="tcg", debug_exit=True, vfs_sock=None,
-              virtiofs_tag="root", qmp_sock=None, extra=()) -> list[str]:
+              virtiofs_tag="root", qmp_sock=None, extra=(), vfs_socks=()) -> list[str]:
+    """vfs_sock/virtiofs_tag: one virtio-fs device; vfs_socks: a list of
+    (socket, tag) for several (used when given)."""
+    shares = list(vfs_socks) or ([(vfs_sock, virtiofs_tag)] if vfs_sock is not None else [])
     if machine not in ("pc", "q35", "microvm"):
         raise ValueError(f"bad machine {machine!r} (pc|q35|microvm)")
     if bool(image) == bool(cdrom):
         raise ValueError("give exactly one of image / cdrom")
     memstr, _ = normalize_mem(mem)
     mopts = [machine]
-    any_pci = vfs_sock is not None or any(is_pci_device(d) for d in devices)
+    any_pci = bool(shares) or any(is_pci_device(d) for d in devices)
     if machine == "microvm" and any_pci:
         mopts.append("pcie=on")
     cmd = [QEMU, "-M", ",".join(mopts), "-accel", accel, "-m", memstr,
@@ -378,12 +454,13 @@ def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
         cmd += ["-append", append]
     if debug_exit:
         cmd += ["-device", DEBUG_EXIT]
-    if vfs_sock is not None:
+    if shares:
         # vhost-user needs guest RAM shareable with the backend process.
         cmd += ["-object", f"memory-backend-memfd,id=mem,size={memstr},share=on",
-                "-numa", "node,memdev=mem",
-                "-chardev", f"socket,id=vfs0,path={vfs_sock}",
-                "-device", f"vhost-user-fs-pci,queue-size=1024,chardev=vfs0,tag={virtiofs_tag}"]
+                "-numa", "node,memdev=mem"]
+    for i, (sock, tag) in enumerate(shares):
+        cmd += ["-chardev", f"socket,id=vfs{i},path={sock}",
+                "-device", f"vhost-user-fs-pci,queue-size=1024,chardev=vfs{i},tag={tag}"]
     for d in devices:
         cmd += ["-device", d]
     if qmp_sock is not None:
@@ -417,13 +494,48 @@ def decode_status(qemu_rc: int, console: str, stderr: str):
     return None, EXIT_QEMU_FAILED, err, None
 
 
+class VM:
+    """The running VM as on_line sees it."""
+
+    def __init__(self, proc: subprocess.Popen, virtiofsd: list, note):
+        self._proc = proc
+        self._lock = threading.Lock()
+        self.virtiofsd = virtiofsd     # Virtiofsd objects, in device order
+        self.note = note
+
+    def write(self, data) -> None:
+        """Type data on the guest's serial console."""
+        if isinstance(data, str):
+            data = data.encode()
+        with self._lock:
+            self._proc.stdin.write(data)
+            self._proc.stdin.flush()
+
+
+def _shares(virtiofs, virtiofs_tag) -> list[tuple[str, str]]:
+    if virtiofs is None:
+        return []
+    if isinstance(virtiofs, (str, os.PathLike)):
+        return [(virtiofs_tag, os.fspath(virtiofs))]
+    shares = [(str(t), os.fspath(d)) for t, d in virtiofs]
+    tags = [t for t, _ in shares]
+    if len(set(tags)) != len(tags):
+        raise ValueError(f"virtio-fs tags must differ: {tags}")
+    return shares
+
+
 def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=(),
         virtiofs=None, virtiofs_tag="root", timeout=60, debug_exit=True, qmp=False,
-        accel=None, extra=(), stream=None, log=None, print_cmd=False, msg=None) -> Result:
+        accel=None, extra=(), stream=None, log=None, print_cmd=False, msg=None,
+        on_line=None, virtiofsd_opts=()) -> Result:
     """Boot once.  stream: binary file to echo the console to (e.g.
     sys.stdout.buffer); log: path to write the console to; msg: callable for
     'qemu-run: ...' notes (they are also kept in Result.notes); stderr of QEMU
-    is echoed through msg as well when msg is given."""
+    is echoed through msg as well when msg is given.  virtiofs: a directory
+    (shared with tag virtiofs_tag) or a list of (tag, directory).  on_line:
+    see the module comment; without it the guest's console input is
+    /dev/null.  virtiofsd_opts: more `-o` options for every virtiofsd
+    (default only cache=none and the sandbox)."""
     notes: list[str] = []
     verbose = print_cmd or os.environ.get("REMORA_VERBOSE") == "1"
 
@@ -434,8 +546,9 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
 
     accel = choose_accel(accel)
     note(f"accel={accel}")
+    shares = _shares(virtiofs, virtiofs_tag)
     tmpdir = tempfile.mkdtemp(prefix="qemu-run-")
-    vfs = None
+    vfss: list[Virtiofsd] = []
     qemu = None
     out_chunks: list[bytes] = []
     err_chunks: list[bytes] = []
@@ -445,22 +558,37 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
     timed_out = False
     t0 = time.monotonic()
     try:
-        if virtiofs is not None:
-            vfs = Virtiofsd(virtiofs, tmpdir, note)
+        for i, (tag, src) in enumerate(shares):
+            # The first keeps the historical file names (virtiofs.sock).
+            vfs = Virtiofsd(src, tmpdir, note, name="virtiofs" if i == 0 else f"virtiofs{i}", tag=tag,
+                            opts=virtiofsd_opts)
+            vfss.append(vfs)
             vfs.start()
             if verbose:
-                note("virtiofsd: " + shlex.join(vfs.argv))
+                note(f"virtiofsd ({tag}): " + shlex.join(vfs.argv))
         qmp_sock = os.path.join(tmpdir, "qmp.sock") if qmp else None
         cmd = build_cmd(image=image, cdrom=cdrom, machine=machine, mem=mem, append=append,
                         devices=list(devices), accel=accel, debug_exit=debug_exit,
-                        vfs_sock=vfs.sock if vfs else None, virtiofs_tag=virtiofs_tag,
+                        vfs_socks=[(v.sock, v.tag) for v in vfss],
                         qmp_sock=qmp_sock, extra=list(extra))
         if verbose:
             note("cmd: " + shlex.join(cmd))
         # timeout <= 0 (or None): no limit.
         deadline = time.monotonic() + (timeout if timeout and timeout > 0 else 10 ** 9)
-        qemu = _spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE)
+        qemu = _spawn(cmd, stdin=subprocess.PIPE if on_line else subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        vm = VM(qemu, vfss, note)
+        partial = [b""]
+
+        def feed_lines(b: bytes):
+            data = partial[0] + b
+            *done, partial[0] = data.split(b"\n")
+            for raw in done:
+                line = raw.decode("utf-8", errors="replace").replace("\r", "")
+                try:
+                    on_line(line, vm)
+                except Exception as e:  # the caller's bug: keep the VM's output flowing
+                    note(f"on_line failed on {line!r}: {type(e).__name__}: {e}")
 
         def pump_out():
             fd = qemu.stdout.fileno()
@@ -478,6 +606,8 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                 if logf is not None:
                     logf.write(b)
                     logf.flush()
+                if on_line:
+                    feed_lines(b)
 
         def pump_err():
             for line in qemu.stderr:
@@ -546,13 +676,14 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             t.join(5.0)
     finally:
         _kill_group(qemu)
-        if vfs is not None:
+        for vfs in vfss:
             vfs.stop()
         if logf is not None:
             logf.close()
         for t in threads:
             t.join(2.0)
-        for f in (qemu.stdout if qemu else None, qemu.stderr if qemu else None):
+        for f in (qemu.stdin if qemu else None, qemu.stdout if qemu else None,
+                  qemu.stderr if qemu else None):
             if f:
                 try:
                     f.close()
@@ -565,8 +696,9 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
     res = Result(status=None, console=console, timed_out=timed_out,
                  qemu_rc=None if timed_out else qemu.returncode, pci=pci, cmd=cmd,
                  stderr=stderr, accel=accel, notes=notes,
-                 virtiofsd_cmd=vfs.argv if vfs else None,
-                 virtiofsd_log=vfs.log() if vfs else "", duration=time.monotonic() - t0)
+                 virtiofsd_cmd=vfss[0].argv if vfss else None,
+                 virtiofsd_log=_vfs_logs(vfss), virtiofsd_cmds=[v.argv for v in vfss],
+                 duration=time.monotonic() - t0)
     if timed_out:
         res.exit_code = EXIT_TIMEOUT
         res.error = f"timeout after {timeout:g} s"
@@ -579,6 +711,12 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
     if err:
         note(err)
     return res
+
+
+def _vfs_logs(vfss: list) -> str:
+    if len(vfss) == 1:
+        return vfss[0].log()
+    return "".join(f"--- virtiofsd for tag {v.tag}\n{v.log()}" for v in vfss)
 
 
 def _rmtree(path: str) -> None:
