@@ -1,6 +1,8 @@
 # remora — one Makefile. `make` builds build/remora; `make run` boots it;
 # `make check` runs every test. The QEMU command lines live in tests/qemu-run.
 
+.DEFAULT_GOAL := all
+
 CC      := gcc
 LD      := ld
 NASM    := nasm
@@ -67,12 +69,74 @@ FS_SRCS := \
 	fs/virtiofs/fuse_conn.c \
 	fs/virtiofs/virtiofs.c
 
-SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS) $(VIRTIO_SRCS) $(FS_SRCS)
-ASMS := $(BOOT_ASMS) $(KERNEL_ASMS)
-OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o)
+LIBC_SRCS := \
+	libc/start.c \
+	libc/fd.c \
+	libc/sys_fs.c \
+	libc/sys_mem.c \
+	libc/sys_misc.c
+LIBC_ASMS := libc/syscall_entry.asm
 
-.PHONY: all iso run check unit fuzz setup clean
-all: build/remora build/remora-pvh build/remora-test
+SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS) $(VIRTIO_SRCS) $(FS_SRCS) $(LIBC_SRCS)
+ASMS := $(BOOT_ASMS) $(KERNEL_ASMS) $(LIBC_ASMS)
+OBJS := $(SRCS:%.c=build/%.o) $(ASMS:%.asm=build/%.o) build/libc/syscall_names.o
+
+# The system-call name table, generated from musl's list of numbers.
+build/libc/syscall_names.c: $(MUSL_INC)/bits/syscall.h tools/syscall-names.sh | build/.setup
+	@mkdir -p $(dir $@)
+	$(Q)tools/syscall-names.sh $< > $@
+build/libc/syscall_names.o: build/libc/syscall_names.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# ---- The application (docs/libc.md) ----
+# `make APP=X` links program X into the image: X is a .c file, a directory
+# (every .c in it), or .o/.a files; compiled with musl-gcc as a static PIE
+# (rcrt1.o relocates it wherever the kernel loads it). CFLAGS_APP and
+# LDLIBS_APP pass flags; IMAGE=path copies the result there.
+APP ?= $(if $(wildcard apps/hello/*.c),apps/hello)
+IMAGE ?= build/remora
+MUSL_CC := musl-gcc
+CFLAGS_APP ?= -O2
+LDLIBS_APP ?=
+APP_SRCS := $(foreach a,$(APP),$(if $(filter %.c,$(a)),$(a),$(if $(filter %.o %.a,$(a)),,$(sort $(wildcard $(a)/*.c)))))
+APP_PRE := $(filter %.o %.a,$(APP))
+# Objects under build/app/, named after their full path so apps outside the
+# tree and files with one name in two directories cannot collide.
+app_obj = build/app/$(subst /,_,$(subst ..,__,$(abspath $(1:.c=.o))))
+APP_OBJS := $(foreach s,$(APP_SRCS),$(call app_obj,$(s)))
+APP_NAME := $(if $(APP),$(notdir $(patsubst %/,%,$(basename $(firstword $(APP))))))
+APP_BLOB := $(if $(APP),build/app/app_blob.o)
+
+# Rebuild when what is asked for changes.
+APP_CONFIG := $(APP) | $(CFLAGS_APP) | $(LDLIBS_APP)
+build/app/config: FORCE | build/.setup
+	@mkdir -p build/app
+	@echo '$(APP_CONFIG)' | cmp -s - $@ || echo '$(APP_CONFIG)' > $@
+FORCE:
+
+define app_compile
+$(call app_obj,$(1)): $(1) build/app/config
+	@mkdir -p build/app
+	@$$(if $$(Q),echo "  APPCC   $(1)")
+	$$(Q)$$(MUSL_CC) -fPIE $$(CFLAGS_APP) -MD -c $(1) -o $$@
+endef
+$(foreach s,$(APP_SRCS),$(eval $(call app_compile,$(s))))
+
+build/app/app.elf: $(APP_OBJS) $(APP_PRE) build/app/config
+	@$(if $(Q),echo "  APPLD   $@")
+	$(Q)$(CC) -static-pie -nostdlib -nostartfiles -Wl,--no-dynamic-linker -L$(MUSL) \
+		$(MUSL)/rcrt1.o $(MUSL)/crti.o $$($(CC) -print-file-name=crtbeginS.o) \
+		$(APP_OBJS) $(APP_PRE) $(LDLIBS_APP) $(MUSL)/libc.a $$($(CC) -print-libgcc-file-name) \
+		$(MUSL)/libc.a $$($(CC) -print-file-name=crtendS.o) $(MUSL)/crtn.o -o $@
+build/app/app_blob.asm: build/app/config
+	@mkdir -p build/app
+	@printf 'section .app alloc noexec nowrite align=4096\nglobal app_image, app_image_end, app_name\napp_image: incbin "build/app/app.elf"\napp_image_end:\napp_name: db "%s", 0\n' '$(APP_NAME)' > $@
+build/app/app_blob.o: build/app/app_blob.asm build/app/app.elf
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+.PHONY: all iso run check unit fuzz setup clean FORCE
+all: $(IMAGE) build/remora-pvh build/remora-test
 
 # `make V=1` shows the full commands.
 ifneq ($(V),1)
@@ -105,13 +169,18 @@ build/ksyms0.asm: tools/ksyms.sh
 	$(Q)tools/ksyms.sh > $@
 build/%.ksyms.asm: build/%.pass1 tools/ksyms.sh
 	$(Q)tools/ksyms.sh $< > $@
-build/remora.pass1: $(OBJS) build/ksyms0.o linker.ld
+build/remora.pass1: $(OBJS) $(APP_BLOB) build/ksyms0.o linker.ld build/app/config
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms0.o $(LIBS)
-build/remora: $(OBJS) build/remora.ksyms.o linker.ld tools/check-image
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(APP_BLOB) build/ksyms0.o $(LIBS)
+build/remora: $(OBJS) $(APP_BLOB) build/remora.ksyms.o linker.ld tools/check-image
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) build/remora.ksyms.o $(LIBS)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(APP_BLOB) build/remora.ksyms.o $(LIBS)
 	$(Q)tools/check-image build/remora.pass1 $@
+ifneq ($(IMAGE),build/remora)
+$(IMAGE): build/remora
+	@mkdir -p $(dir $@)
+	cp build/remora $@
+endif
 build/remora-test.pass1: $(OBJS) $(GUEST_TEST_OBJS) build/ksyms0.o linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(GUEST_TEST_OBJS) build/ksyms0.o $(LIBS)
@@ -145,6 +214,7 @@ run: build/remora | build/.setup
 
 check: | build/.setup
 	$(MAKE) unit
+	tools/syscall-doc --check
 	$(MAKE) -C tests/fuzz check
 	$(MAKE) build/remora build/remora-pvh build/remora.iso build/remora-test
 	$(PYTHON) tests/boot/run-tests
@@ -161,4 +231,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C tests/unit clean
 
--include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d) $(APP_OBJS:.o=.d)

@@ -13,7 +13,7 @@
 #include "kernel/heap.h"
 
 #define DEVFS_ROOT    1
-#define DEVFS_CONSOLE 2
+#define DEVFS_CONSOLE DEVFS_CONSOLE_ID
 #define DEVFS_NULL    3
 
 static const struct {

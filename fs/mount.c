@@ -82,6 +82,12 @@ static int cover(struct mount *m, const char *path, bool need_dir)
 }
 
 static bool trace_fuse;
+static struct mount *devfs;
+
+struct mount *vfs_devfs(void)
+{
+	return devfs;
+}
 
 int vfs_init(const struct cmdline *cl)
 {
@@ -91,6 +97,7 @@ int vfs_init(const struct cmdline *cl)
 	int err;
 
 	trace_fuse = t && cmdline_list_has(t, "fuse");
+	devfs = devfs_create();         /* the console needs it, root or not */
 	if (!root && !virtio_fs_get(0)) {
 		kprintf("vfs: no virtio-fs device; running without a root file system\n");
 		return -ENODEV;
@@ -104,7 +111,7 @@ int vfs_init(const struct cmdline *cl)
 	vfs_add_mount(m);
 	kprintf("vfs: mounted %s on /\n", m->source);
 
-	m = devfs_create();
+	m = devfs;
 	if (m && (err = cover(m, "/dev", false)) == 0) {
 		m->path = "/dev";
 		kprintf("vfs: mounted devfs on /dev\n");

@@ -10,6 +10,8 @@
 #include "fs/vnode.h"
 #include "kernel/errno.h"
 #include "kernel/heap.h"
+#include "kernel/kprintf.h"
+#include <sys/file.h>
 
 static struct vnode *cwd;
 static mode_t umask_ = 022;
@@ -204,14 +206,19 @@ int vfs_open(struct file *base, const char *path, int flags, mode_t mode, struct
 	return err;
 }
 
+static void release_locks(struct file *f, bool last);
+
 int vfs_close(struct file *f)
 {
 	int err = 0;
 
 	if (f->vn->mnt->ops->flush && f->has_fh)
 		err = f->vn->mnt->ops->flush(f);
+	release_locks(f, f->refs == 1);
 	if (--f->refs > 0)
 		return err;
+	if (f->flock)
+		vfs_flock(f, LOCK_UN);
 	if (f->vn->mnt->ops->release)
 		f->vn->mnt->ops->release(f);
 	file_free(f);
@@ -961,4 +968,184 @@ int vfs_getcwd(char *buf, size_t n)
 		memcpy(buf, tmp + pos, len);
 	kfree(tmp);
 	return err ? err : (int)len;
+}
+
+/* ---- the console ---- */
+
+int vfs_open_console(int flags, struct file **out)
+{
+	struct mount *d = vfs_devfs();
+	struct vnode *vn;
+	int err;
+
+	if (!d)
+		return -ENODEV;
+	err = d->ops->lookup(d->root, "console", &vn);
+	if (err)
+		return err;
+	err = open_existing(vn, flags, out);
+	vnode_put(vn);
+	return err;
+}
+
+bool vfs_is_console(const struct file *f)
+{
+	return f->vn->mnt == vfs_devfs() && f->vn->nodeid == DEVFS_CONSOLE_ID;
+}
+
+/* ---- locks ---- */
+
+#define OFFSET_MAX INT64_MAX
+#define PROCESS_OWNER 1         /* the one process's POSIX lock owner */
+
+static void local_lock_note(void)
+{
+	static bool said;
+
+	if (!said) {
+		said = true;
+		kprintf("remora: file locks are kept in this guest only: the server does not forward "
+			"POSIX locks (start virtiofsd with -o posix_lock), so host processes and other "
+			"guests are not excluded\n");
+	}
+}
+
+int vfs_lock(struct file *f, int cmd, struct flock *fl)
+{
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	int op = (cmd == F_GETLK || cmd == F_OFD_GETLK) ? F_GETLK
+		 : (cmd == F_SETLK || cmd == F_OFD_SETLK) ? F_SETLK : F_SETLKW;
+	int acc = f->flags & O_ACCMODE, type = fl->l_type;
+	int64_t base, start, end;
+	uint32_t pid = 0;
+	struct stat st;
+	int err;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (type != F_RDLCK && type != F_WRLCK && type != F_UNLCK)
+		return -EINVAL;
+	if (ofd && fl->l_pid != 0)
+		return -EINVAL;
+	if (op != F_GETLK && ((type == F_RDLCK && acc == O_WRONLY) || (type == F_WRLCK && acc == O_RDONLY)))
+		return -EBADF;
+	switch (fl->l_whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = f->off;
+		break;
+	case SEEK_END:
+		if ((err = vfs_fstat(f, &st)))
+			return err;
+		base = st.st_size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, (int64_t)fl->l_start, &start) || start < 0)
+		return -EINVAL;
+	if (fl->l_len > 0) {
+		if (__builtin_add_overflow(start, (int64_t)fl->l_len - 1, &end))
+			return -EOVERFLOW;
+	} else if (fl->l_len == 0) {
+		end = OFFSET_MAX;
+	} else {
+		end = start - 1;
+		start += fl->l_len;
+		if (start < 0)
+			return -EINVAL;
+	}
+	err = f->vn->mnt->ops->lock
+		      ? f->vn->mnt->ops->lock(f, ofd ? (uint64_t)(uintptr_t)f : PROCESS_OWNER, op,
+					      (uint64_t)start, (uint64_t)end, &type, &pid)
+		      : -ENOSYS;
+	if (err == -ENOSYS) {
+		/* Kept in the guest. One process never conflicts with its own
+		 * POSIX locks, so they always succeed and F_GETLK finds none.
+		 * Open-file (OFD) locks could conflict between two open files
+		 * of this process; without a server to arbitrate they are
+		 * refused rather than faked. */
+		local_lock_note();
+		if (ofd)
+			return -ENOLCK;
+		type = F_UNLCK;
+		err = 0;
+	} else if (err) {
+		return err;
+	}
+	if (op == F_GETLK) {
+		fl->l_type = (short)type;
+		if (type != F_UNLCK) {
+			fl->l_whence = SEEK_SET;
+			fl->l_start = start;
+			fl->l_len = end == OFFSET_MAX ? 0 : end - start + 1;
+			fl->l_pid = ofd ? -1 : (pid_t)pid;
+		}
+		return 0;
+	}
+	if (ofd)
+		f->ofd_locked = true;
+	else
+		f->vn->plocked = true;
+	return 0;
+}
+
+/* Drop the locks a close gives up: the process's POSIX locks on the file
+ * (any close does that, POSIX says), and on the last close the open
+ * file's own OFD locks. */
+static void release_locks(struct file *f, bool last)
+{
+	int type = F_UNLCK;
+	uint32_t pid;
+
+	if (!f->vn->mnt->ops->lock)
+		return;
+	if (f->vn->plocked) {
+		f->vn->mnt->ops->lock(f, PROCESS_OWNER, F_SETLK, 0, OFFSET_MAX, &type, &pid);
+		f->vn->plocked = false;
+	}
+	if (last && f->ofd_locked)
+		f->vn->mnt->ops->lock(f, (uint64_t)(uintptr_t)f, F_SETLK, 0, OFFSET_MAX, &type, &pid);
+}
+
+/* flock(2) locks belong to open files. The table is small because a
+ * single program rarely holds many. */
+#define FLOCK_MAX 64
+static struct file *flockers[FLOCK_MAX];
+
+int vfs_flock(struct file *f, int op)
+{
+	int want = op & ~LOCK_NB;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (want != LOCK_SH && want != LOCK_EX && want != LOCK_UN)
+		return -EINVAL;
+	if (want == LOCK_UN) {
+		for (int i = 0; i < FLOCK_MAX; i++)
+			if (flockers[i] == f)
+				flockers[i] = NULL;
+		f->flock = 0;
+		return 0;
+	}
+	for (int i = 0; i < FLOCK_MAX; i++) {
+		struct file *o = flockers[i];
+		if (o && o != f && o->vn == f->vn && (want == LOCK_EX || o->flock == LOCK_EX))
+			/* Only this program could release it, and it is
+			 * waiting here: blocking would never end. */
+			return (op & LOCK_NB) ? -EAGAIN : -EDEADLK;
+	}
+	local_lock_note();
+	if (!f->flock) {
+		int i;
+		for (i = 0; i < FLOCK_MAX && flockers[i]; i++)
+			;
+		if (i == FLOCK_MAX)
+			return -ENOLCK;
+		flockers[i] = f;
+	}
+	f->flock = want;
+	return 0;
 }

@@ -164,3 +164,23 @@ int vfs_getcwd(char *buf, size_t n);
 
 /* The file mode creation mask: sets it, returns the previous one. */
 mode_t vfs_umask(mode_t mask);
+
+/* A new open file for the console (/dev/console), whether or not /dev is
+ * mounted: stdin, stdout and stderr of the application. */
+int vfs_open_console(int flags, struct file **out);
+
+/* True if f is the console (for the terminal ioctls). */
+bool vfs_is_console(const struct file *f);
+
+/* fcntl record locks: cmd F_GETLK/F_SETLK/F_SETLKW (process-owned) or
+ * F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW (owned by the open file). When the
+ * server offers POSIX locks (virtiofsd -o posix_lock) they are host locks,
+ * which exclude host processes and other guests; otherwise they are kept
+ * in the guest, where one process never conflicts with itself, and the
+ * console says once that nothing outside is excluded (docs/libc.md). */
+struct flock;
+int vfs_lock(struct file *f, int cmd, struct flock *fl);
+
+/* flock(2): LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB. Kept in the guest
+ * (virtiofsd offers no flock forwarding without -o flock); see vfs_lock. */
+int vfs_flock(struct file *f, int op);

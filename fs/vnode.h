@@ -65,6 +65,11 @@ struct vnode_ops {
 	int (*rename)(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname,
 		      unsigned flags);
 	ssize_t (*readlink)(struct vnode *vn, char *buf, size_t n);
+	/* Byte-range lock on the server: cmd F_GETLK/F_SETLK/F_SETLKW, range
+	 * [start, end] inclusive; *type in and out, *pid out (GETLK).
+	 * -ENOSYS when the server does not forward locks. */
+	int (*lock)(struct file *f, uint64_t owner, int cmd, uint64_t start, uint64_t end,
+		    int *type, uint32_t *pid);
 	int (*statfs)(struct vnode *vn, struct statfs *st);
 	/* The last reference is gone: hand back nlookup and free fs state. */
 	void (*forget)(struct vnode *vn);
@@ -93,6 +98,7 @@ struct vnode {
 	char *name;                     /* directories: its name there */
 	struct vnode *hnext;            /* vnode table chain */
 	void *priv;                     /* file system's per-node state */
+	bool plocked;                   /* process-owned locks were taken */
 };
 
 struct file {
@@ -106,6 +112,8 @@ struct file {
 	 * said the stream ended. */
 	uint64_t dir_off;
 	bool dir_eof;
+	bool ofd_locked;                /* OFD locks were taken through it */
+	int flock;                      /* flock(2) state: 0, LOCK_SH, LOCK_EX */
 	void *priv;
 };
 
@@ -151,6 +159,9 @@ int vfs_add_mount(struct mount *m);
 
 /* Devfs (fs/devfs.c): a mount for /dev with console and null. */
 struct mount *devfs_create(void);
+#define DEVFS_CONSOLE_ID 2
+/* The devfs mount (created at vfs_init, mounted on /dev if there is a root). */
+struct mount *vfs_devfs(void);
 
 /* Virtio-fs (fs/virtiofs/virtiofs.c): a mount for the device with this tag. */
 struct mount *virtiofs_mount(const char *tag, bool trace, int *err);

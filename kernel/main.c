@@ -8,6 +8,7 @@
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_fs.h"
 #include "fs/vfs.h"
+#include "libc/libc.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/boot_info.h"
@@ -38,29 +39,6 @@ static void cmdline_init(const char *s)
 		kprintf("cmdline: arg[%d] = \"%s\"\n", i, cmdline.argv[i]);
 }
 
-/* Until applications arrive: list the shared root and print /hello.txt. */
-static void demo(void)
-{
-	static char buf[4096];
-	struct file *f;
-	ssize_t n;
-
-	if (vfs_open(NULL, "/", O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
-		kprintf("demo: ls /:");
-		while ((n = vfs_getdents(f, buf, sizeof(buf))) > 0)
-			for (ssize_t pos = 0; pos < n; pos += *(uint16_t *)(buf + pos + 16))
-				kprintf(" %s", buf + pos + 19);
-		kprintf("\n");
-		vfs_close(f);
-	}
-	if (vfs_open(NULL, "/hello.txt", O_RDONLY, 0, &f) == 0) {
-		kprintf("demo: cat /hello.txt:\n");
-		while ((n = vfs_read(f, buf, sizeof(buf))) > 0)
-			console_write(buf, (size_t)n);
-		vfs_close(f);
-	}
-}
-
 void kmain(struct boot_info *bi)
 {
 	int failed;
@@ -81,10 +59,16 @@ void kmain(struct boot_info *bi)
 	pci_init(&cmdline);             /* enumerate, size and map BARs */
 	virtio_fs_init(&cmdline);       /* start each virtio-fs device */
 	vfs_init(&cmdline);             /* mount root=, mount=, /dev */
+	libc_init(&cmdline);            /* SYSCALL, stdin/stdout/stderr */
 
-	failed = selftest_run(&cmdline);
-	if (!cmdline_get(&cmdline, "test"))
-		demo();
-	vfs_shutdown();                 /* FORGETs out, DESTROY */
-	power_off(failed ? 1 : 0);
+	if (cmdline_get(&cmdline, "test")) {
+		failed = selftest_run(&cmdline);
+		vfs_shutdown();         /* FORGETs out, DESTROY */
+		power_off(failed ? 1 : 0);
+	}
+	if (app_present())
+		app_start(&cmdline);    /* never returns: exit_group powers off */
+	kprintf("remora: no application in this image (build one with make APP=...)\n");
+	vfs_shutdown();
+	power_off(0);
 }

@@ -102,3 +102,5 @@ void page_free(void *p, uint64_t n)
 }
 
 uint64_t mem_top(void) { return top; }
+
+uint64_t mem_free_bytes(void) { return pmm.nfree * 4096; }

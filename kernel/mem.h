@@ -27,3 +27,6 @@ void page_free(void *p, uint64_t n);
 
 /* Highest RAM address + 1. */
 uint64_t mem_top(void);
+
+/* Bytes of free RAM now (sysinfo). */
+uint64_t mem_free_bytes(void);

@@ -85,9 +85,36 @@ void trap_print_frame(const struct trapframe *tf)
 		read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
+static void (*app_fault)(struct trapframe *tf, int sig);
+extern char __image_start[], __image_end[];
+
+void trap_set_app_fault(void (*fn)(struct trapframe *tf, int sig))
+{
+	app_fault = fn;
+}
+
+/* The signal Linux would send for an exception in application code. */
+static int exception_signal(uint64_t vector)
+{
+	switch (vector) {
+	case 0: case 16: case 19: return 8;     /* #DE #MF #XM: SIGFPE */
+	case 1: case 3: return 5;               /* #DB #BP: SIGTRAP */
+	case 6: return 4;                       /* #UD: SIGILL */
+	case 17: return 7;                      /* #AC: SIGBUS */
+	default: return 11;                     /* #GP #PF ...: SIGSEGV */
+	}
+}
+
 static void exception(struct trapframe *tf)
 {
 	const char *name = exception_names[tf->vector];
+
+	/* A fault in the application's code (outside the kernel image) ends
+	 * the application, not the kernel; NMI, double fault and machine
+	 * check are never the application's. */
+	if (app_fault && tf->vector != 2 && tf->vector != 8 && tf->vector != 18 &&
+	    (tf->rip < (uintptr_t)__image_start || tf->rip >= (uintptr_t)__image_end))
+		app_fault(tf, exception_signal(tf->vector));
 
 	if (tf->vector == T_PAGE_FAULT) {
 		uint64_t e = tf->error;

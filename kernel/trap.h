@@ -37,3 +37,8 @@ void trap_dispatch(struct trapframe *tf);
 
 /* Print the registers of tf on the console. */
 void trap_print_frame(const struct trapframe *tf);
+
+/* Route exceptions raised by code outside the kernel image (the
+ * application's) to fn, with the signal number Linux would deliver. fn
+ * must not return. */
+void trap_set_app_fault(void (*fn)(struct trapframe *tf, int sig));

@@ -445,6 +445,27 @@ struct fuse_removemapping_one {
 	uint64_t len;
 };
 
+/* POSIX record locks (GETLK, SETLK, SETLKW): byte range [start, end]
+ * inclusive, type F_RDLCK/F_WRLCK/F_UNLCK, owned by `owner`. */
+struct fuse_file_lock {
+	uint64_t start;
+	uint64_t end;           /* OFFSET_MAX: to the end of the file */
+	uint32_t type;
+	uint32_t pid;           /* GETLK reply: the holder (0 if not ours) */
+};
+struct fuse_lk_in {
+	uint64_t fh;
+	uint64_t owner;
+	struct fuse_file_lock lk;
+	uint32_t lk_flags;      /* FUSE_LK_FLOCK: a flock(2) lock (7.9) */
+	uint32_t padding;
+};
+struct fuse_lk_out {
+	struct fuse_file_lock lk;
+};
+_Static_assert(sizeof(struct fuse_lk_in) == 48, "fuse_lk_in");
+#define FUSE_LK_FLOCK (1u << 0)
+
 struct fuse_access_in {
 	uint32_t mask;
 	uint32_t padding;

@@ -621,6 +621,40 @@ static int virtiofs_statfs(struct vnode *vn, struct statfs *st)
 	return 0;
 }
 
+static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t start, uint64_t end,
+			 int *type, uint32_t *pid)
+{
+	struct fuse_conn *c = conn_of(f->vn);
+	struct fuse_lk_in in = { .fh = f->fh, .owner = owner,
+				 .lk = { .start = start, .end = end, .type = (uint32_t)*type, .pid = 1 } };
+	struct fuse_lk_out out;
+	struct fuse_req r = req(cmd == F_GETLK ? FUSE_GETLK : cmd == F_SETLK ? FUSE_SETLK : FUSE_SETLKW,
+				f->vn->nodeid);
+	int err;
+
+	if (!(c->flags & FUSE_POSIX_LOCKS) || !f->has_fh)
+		return -ENOSYS;
+	r.nin = 1;
+	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	if (cmd == F_GETLK) {
+		r.nout = 1;
+		r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
+		r.min_out = sizeof(out);
+	}
+	r.toff = (int64_t)start;
+	r.tlen = (int64_t)(end - start);
+	err = fuse_request(c, &r);
+	if (err)
+		return err;
+	if (cmd == F_GETLK) {
+		if (out.lk.type != F_RDLCK && out.lk.type != F_WRLCK && out.lk.type != F_UNLCK)
+			return -EIO;
+		*type = (int)out.lk.type;
+		*pid = out.lk.pid;
+	}
+	return 0;
+}
+
 static void virtiofs_forget(struct vnode *vn)
 {
 	if (vn->nodeid != FUSE_ROOT_ID)
@@ -650,6 +684,7 @@ static const struct vnode_ops virtiofs_ops = {
 	.rename = virtiofs_rename,
 	.readlink = virtiofs_readlink,
 	.statfs = virtiofs_statfs,
+	.lock = virtiofs_lock,
 	.forget = virtiofs_forget,
 };
 

@@ -101,6 +101,11 @@ S(fuse_setupmapping_in) F(fuse_setupmapping_in, fh) F(fuse_setupmapping_in, foff
 F(fuse_setupmapping_in, len) F(fuse_setupmapping_in, flags) F(fuse_setupmapping_in, moffset)
 S(fuse_removemapping_in) F(fuse_removemapping_in, count)
 S(fuse_removemapping_one) F(fuse_removemapping_one, moffset) F(fuse_removemapping_one, len)
+S(fuse_file_lock) F(fuse_file_lock, start) F(fuse_file_lock, end) F(fuse_file_lock, type)
+F(fuse_file_lock, pid)
+S(fuse_lk_in) F(fuse_lk_in, fh) F(fuse_lk_in, owner) F(fuse_lk_in, lk) F(fuse_lk_in, lk_flags)
+F(fuse_lk_in, padding)
+S(fuse_lk_out) F(fuse_lk_out, lk)
 S(fuse_access_in) F(fuse_access_in, mask) F(fuse_access_in, padding)
 #endif
 
@@ -118,7 +123,7 @@ C(FUSE_SETUPMAPPING) C(FUSE_REMOVEMAPPING) C(FUSE_SYNCFS) C(FUSE_TMPFILE)
 CN(FUSE_STATX, 39)
 #endif
 C(FUSE_KERNEL_VERSION) C(FUSE_ROOT_ID) C(FUSE_ATTR_SUBMOUNT) C(FUSE_ATTR_DAX)
-C(FUSE_GETATTR_FH) C(FATTR_MODE) C(FATTR_UID) C(FATTR_GID) C(FATTR_SIZE) C(FATTR_ATIME)
+C(FUSE_GETATTR_FH) C(FUSE_LK_FLOCK) C(FATTR_MODE) C(FATTR_UID) C(FATTR_GID) C(FATTR_SIZE) C(FATTR_ATIME)
 C(FATTR_MTIME) C(FATTR_FH) C(FATTR_ATIME_NOW) C(FATTR_MTIME_NOW) C(FATTR_LOCKOWNER)
 C(FATTR_CTIME) C(FATTR_KILL_SUIDGID) C(FOPEN_DIRECT_IO) C(FOPEN_KEEP_CACHE)
 C(FOPEN_NONSEEKABLE) C(FOPEN_CACHE_DIR) C(FOPEN_STREAM) C(FOPEN_NOFLUSH)

@@ -1,0 +1,79 @@
+/*
+ * The file descriptor table: small integers naming open files (fs/vfs.h
+ * struct file), with the close-on-exec flag kept per descriptor as Linux
+ * does (it is per descriptor, not per open file). Descriptors 0-2 are the
+ * console (libc_init).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fs/vfs.h"
+#include "kernel/errno.h"
+#include "libc/libc.h"
+
+struct fdent {
+	struct file *f;
+	bool cloexec;
+};
+
+static struct fdent fds[FD_MAX];
+
+int fd_install(struct file *f, int min, bool cloexec)
+{
+	for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++) {
+		if (!fds[fd].f) {
+			fds[fd].f = f;
+			fds[fd].cloexec = cloexec;
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+struct file *fd_get(int fd)
+{
+	return fd >= 0 && fd < FD_MAX ? fds[fd].f : NULL;
+}
+
+int fd_close(int fd)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	fds[fd].f = NULL;
+	return vfs_close(f);
+}
+
+int fd_dup2(int oldfd, int newfd, bool cloexec)
+{
+	struct file *f = fd_get(oldfd);
+
+	if (!f || newfd < 0 || newfd >= FD_MAX)
+		return -EBADF;
+	if (oldfd == newfd) {
+		fds[newfd].cloexec = cloexec;
+		return newfd;
+	}
+	vfs_file_dup(f);
+	if (fds[newfd].f)
+		vfs_close(fds[newfd].f);        /* errors are ignored, as dup2 does */
+	fds[newfd].f = f;
+	fds[newfd].cloexec = cloexec;
+	return newfd;
+}
+
+int fd_get_cloexec(int fd)
+{
+	if (!fd_get(fd))
+		return -EBADF;
+	return fds[fd].cloexec;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	if (!fd_get(fd))
+		return -EBADF;
+	fds[fd].cloexec = on;
+	return 0;
+}
