@@ -47,7 +47,8 @@ KERNEL_SRCS := \
 	kernel/clock.c \
 	kernel/rtc.c \
 	kernel/power.c \
-	kernel/selftest.c
+	kernel/selftest.c \
+	kernel/random.c
 KERNEL_ASMS := kernel/trap_entry.asm
 PCI_SRCS := \
 	drivers/pci/pci.c \
@@ -58,7 +59,8 @@ PCI_SRCS := \
 VIRTIO_SRCS := \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtq.c \
-	drivers/virtio/virtio_fs.c
+	drivers/virtio/virtio_fs.c \
+	drivers/virtio/virtio_rng.c
 FS_SRCS := \
 	fs/vfs.c \
 	fs/namei.c \

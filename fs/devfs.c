@@ -2,7 +2,10 @@
  * devfs: the directory mounted on /dev, with two character devices:
  *   console  the serial console (reads wait for typed input, a line at a time)
  *   null     reads give end of file, writes are discarded
- * Node ids: 1 the directory, 2 console, 3 null.
+ *   zero     reads give zeros, writes are discarded
+ *   random, urandom  reads give random bytes (kernel/random.h); writes are
+ *            accepted and discarded, as Linux mixes them in
+ * Node ids: 1 the directory, 2 console, 3 null, 4 zero, 5 random, 6 urandom.
  */
 #include <stdint.h>
 #include <string.h>
@@ -11,10 +14,14 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/heap.h"
+#include "kernel/random.h"
 
 #define DEVFS_ROOT    1
 #define DEVFS_CONSOLE DEVFS_CONSOLE_ID
 #define DEVFS_NULL    3
+#define DEVFS_ZERO    4
+#define DEVFS_RANDOM  5
+#define DEVFS_URANDOM 6
 
 static const struct {
 	const char *name;
@@ -23,6 +30,9 @@ static const struct {
 } devs[] = {
 	{ "console", DEVFS_CONSOLE, (5u << 8) | 1 },    /* Linux's 5:1 */
 	{ "null", DEVFS_NULL, (1u << 8) | 3 },          /* Linux's 1:3 */
+	{ "zero", DEVFS_ZERO, (1u << 8) | 5 },
+	{ "random", DEVFS_RANDOM, (1u << 8) | 8 },
+	{ "urandom", DEVFS_URANDOM, (1u << 8) | 9 },
 };
 #define NDEVS (sizeof(devs) / sizeof(devs[0]))
 
@@ -67,9 +77,21 @@ static int devfs_open(struct vnode *vn, struct file *f)
 static ssize_t devfs_read(struct file *f, void *buf, size_t n, off_t off)
 {
 	(void)off;
-	if (f->vn->nodeid == DEVFS_NULL)
+	switch (f->vn->nodeid) {
+	case DEVFS_NULL:
 		return 0;
-	return (ssize_t)console_read(buf, n);
+	case DEVFS_ZERO:
+		memset(buf, 0, n);
+		return (ssize_t)n;
+	case DEVFS_RANDOM:
+	case DEVFS_URANDOM:
+		if (n > (1u << 25))
+			n = 1u << 25;
+		random_bytes(buf, n);
+		return (ssize_t)n;
+	default:
+		return (ssize_t)console_read(buf, n);
+	}
 }
 
 static ssize_t devfs_write(struct file *f, const void *buf, size_t n, off_t off)

@@ -20,6 +20,7 @@
 #include "kernel/mem.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
+#include "kernel/random.h"
 #include "kernel/selftest.h"
 #include "kernel/trap.h"
 #include "kernel/vm.h"
@@ -58,6 +59,7 @@ void kmain(struct boot_info *bi)
 	sti();
 	pci_init(&cmdline);             /* enumerate, size and map BARs */
 	virtio_fs_init(&cmdline);       /* start each virtio-fs device */
+	random_init();                  /* RDRAND, virtio-rng or weak */
 	vfs_init(&cmdline);             /* mount root=, mount=, /dev */
 	libc_init(&cmdline);            /* SYSCALL, stdin/stdout/stderr */
 

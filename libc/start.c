@@ -24,6 +24,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/mem.h"
 #include "kernel/power.h"
+#include "kernel/random.h"
 #include "kernel/trap.h"
 #include "kernel/pt.h"
 #include "kernel/vm.h"
@@ -283,8 +284,7 @@ void app_start(const struct cmdline *cl)
 			continue;       /* env=K=V: the value is "K=V" */
 		strp[argc + envc++] = push_bytes(&sp, cl->opts[i].value, strlen(cl->opts[i].value) + 1);
 	}
-	random[0] = rdtsc() * 0x9e3779b97f4a7c15ull ^ clock_realtime_ns();
-	random[1] = (random[0] >> 17 | random[0] << 47) ^ clock_monotonic_ns() * 0xbf58476d1ce4e5b9ull;
+	random_bytes(random, sizeof(random));
 	uint64_t at_random = push_bytes(&sp, random, 16);
 	uint64_t at_platform = push_bytes(&sp, "x86_64", 7);
 	cpuid(1, 0, r);

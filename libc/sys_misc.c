@@ -18,6 +18,7 @@
 #include "kernel/errno.h"
 #include "kernel/kprintf.h"
 #include "kernel/mem.h"
+#include "kernel/random.h"
 #include "kernel/x86.h"
 #include "libc/libc.h"
 
@@ -196,47 +197,6 @@ static long sys_clock_nanosleep(const uint64_t *a)
 
 /* ---- randomness ---- */
 
-static bool have_rdrand(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return r[2] & (1u << 30);
-}
-
-static uint64_t mix_state;
-
-/* RDRAND where the CPU has it; otherwise a generator seeded from the TSC
- * and the clocks, said once on the console: fine for hash seeds, not for
- * keys. */
-static uint64_t random64(void)
-{
-	static int hw = -1;
-	uint64_t v;
-	unsigned char ok;
-
-	if (hw < 0) {
-		hw = have_rdrand();
-		if (!hw)
-			kprintf("remora: no RDRAND on this CPU: getrandom() bytes come from a TSC-seeded "
-				"generator, not fit for cryptography\n");
-	}
-	if (hw) {
-		for (int tries = 0; tries < 10; tries++) {
-			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-			if (ok)
-				return v;
-		}
-	}
-	if (!mix_state)
-		mix_state = rdtsc() ^ clock_realtime_ns() ^ 0x9e3779b97f4a7c15ull;
-	/* splitmix64 */
-	v = (mix_state += 0x9e3779b97f4a7c15ull) ^ rdtsc();
-	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
-	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
-	return v ^ (v >> 31);
-}
-
 static long sys_getrandom(const uint64_t *a)
 {
 	unsigned char *p = (void *)(uintptr_t)a[0];
@@ -245,10 +205,7 @@ static long sys_getrandom(const uint64_t *a)
 	if (a[2] & ~(uint64_t)7)     /* GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4 */
 		return -EINVAL;
 	PTR_OK(p, n);
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t v = random64();
-		memcpy(p + i, &v, n - i < 8 ? n - i : 8);
-	}
+	random_bytes(p, n);
 	return (long)n;
 }
 
