@@ -267,11 +267,15 @@ void app_start(const struct cmdline *cl)
 	/* The stack: stack=SIZE, default 1/8 of RAM up to 8 MiB. */
 	stack_size = parse_size(cmdline_get(cl, "stack"), mem_top() / 8 < (8u << 20) ? mem_top() / 8 : (8u << 20));
 	stack_size = (stack_size + PAGE - 1) & ~(PAGE - 1);
-	mem = page_alloc_range(stack_size / PAGE, 1, 0x100000, UINT64_MAX);
+	/* One more page below the stack, left unmapped: an overflow faults
+	 * (and ends the program with SIGSEGV) instead of overwriting memory. */
+	mem = page_alloc_range(stack_size / PAGE + 1, 1, 0x100000, UINT64_MAX);
 	if (!mem) {
 		why = "not enough memory for its stack";
 		goto fail;
 	}
+	vm_unmap((uintptr_t)mem, PAGE);
+	mem += PAGE;
 	sp = (uintptr_t)mem + stack_size;
 
 	/* Strings first: argv[0], the arguments, the environment, then the
