@@ -131,14 +131,18 @@ build/app/app.elf: $(APP_OBJS) $(APP_PRE) build/app/config
 		$(MUSL)/rcrt1.o $(MUSL)/crti.o $$($(CC) -print-file-name=crtbeginS.o) \
 		$(APP_OBJS) $(APP_PRE) $(LDLIBS_APP) $(MUSL)/libc.a $$($(CC) -print-libgcc-file-name) \
 		$(MUSL)/libc.a $$($(CC) -print-file-name=crtendS.o) $(MUSL)/crtn.o -o $@
+# The image carries the program without symbols or debug information
+# (build/app/app.elf keeps them, for gdb).
+build/app/app.stripped: build/app/app.elf
+	$(Q)objcopy --strip-all $< $@
 build/app/app_blob.asm: build/app/config
 	@mkdir -p build/app
-	@printf 'section .app alloc noexec nowrite align=4096\nglobal app_image, app_image_end, app_name\napp_image: incbin "build/app/app.elf"\napp_image_end:\napp_name: db "%s", 0\n' '$(APP_NAME)' > $@
-build/app/app_blob.o: build/app/app_blob.asm build/app/app.elf
+	@printf 'section .app alloc noexec nowrite align=4096\nglobal app_image, app_image_end, app_name\napp_image: incbin "build/app/app.stripped"\napp_image_end:\napp_name: db "%s", 0\n' '$(APP_NAME)' > $@
+build/app/app_blob.o: build/app/app_blob.asm build/app/app.stripped
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
 .PHONY: all iso run check unit fuzz setup clean FORCE
-all: $(IMAGE) build/remora-pvh build/remora-test
+all: $(IMAGE) $(if $(filter build/remora,$(IMAGE)),build/remora-pvh build/remora-test)
 
 # `make V=1` shows the full commands.
 ifneq ($(V),1)
@@ -178,10 +182,19 @@ build/remora: $(OBJS) $(APP_BLOB) build/remora.ksyms.o linker.ld tools/check-ima
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(APP_BLOB) build/remora.ksyms.o $(LIBS)
 	$(Q)tools/check-image build/remora.pass1 $@
+# IMAGE=path: the same two-pass link straight into that file, leaving
+# build/remora alone (intermediates under build/img/).
 ifneq ($(IMAGE),build/remora)
-$(IMAGE): build/remora
+IMG_TMP := build/img/$(notdir $(IMAGE))
+$(IMG_TMP).pass1: $(OBJS) $(APP_BLOB) build/ksyms0.o linker.ld build/app/config
 	@mkdir -p $(dir $@)
-	cp build/remora $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(APP_BLOB) build/ksyms0.o $(LIBS)
+$(IMAGE): $(OBJS) $(APP_BLOB) $(IMG_TMP).ksyms.o linker.ld tools/check-image
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(APP_BLOB) $(IMG_TMP).ksyms.o $(LIBS)
+	$(Q)tools/check-image $(IMG_TMP).pass1 $@
 endif
 build/remora-test.pass1: $(OBJS) $(GUEST_TEST_OBJS) build/ksyms0.o linker.ld
 	@$(if $(Q),echo "  LD      $@")
@@ -208,11 +221,12 @@ build/.setup: tools/setup
 	@mkdir -p build && touch $@
 setup: build/.setup
 
-# Boots the demo with a host directory shared over virtio-fs (demo-root/).
-MACHINE ?= q35
-run: build/remora | build/.setup
-	$(PYTHON) tests/qemu-run --machine $(MACHINE) --mem 256M --virtiofs demo-root \
-		--device virtio-rng-pci --image build/remora -- $(APPEND)
+# `make run`: the tiny shell (apps/sh) over demo-root/, through ./remora run.
+# RUN_APP= runs another program; APPEND= adds kernel options (trace=fuse).
+RUN_APP ?= apps/sh
+run: | build/.setup
+	$(MAKE) --no-print-directory APP=$(RUN_APP) IMAGE=build/run.img
+	./remora run --share demo-root $(if $(APPEND),--options '$(APPEND)') build/run.img
 
 check: | build/.setup
 	$(MAKE) unit
@@ -221,6 +235,7 @@ check: | build/.setup
 	$(MAKE) build/remora build/remora-pvh build/remora.iso build/remora-test
 	$(PYTHON) tests/boot/run-tests
 	$(PYTHON) tests/fs/run-tests
+	REMORA_APPS_REQUIRE=1 $(PYTHON) tests/apps/run-tests
 
 # Longer fuzzing: FUZZ_TIME seconds per target (default 600).
 fuzz: | build/.setup

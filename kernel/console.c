@@ -21,9 +21,16 @@
 #define LSR_THRE    0x20    /* transmit holding register empty */
 #define LCR_DLAB    0x80
 
+/* A byte that arrived before console_init (input piped into QEMU is
+ * delivered from the first instant): turning the FIFO on empties the
+ * receiver, so it is kept here. -1: none. */
+static int early_byte = -1;
+
 void console_init(void)
 {
 	outb(COM1 + UART_IER, 0x00);            /* no interrupts: we poll */
+	if (inb(COM1 + UART_LSR) & LSR_DR)
+		early_byte = inb(COM1 + UART_DATA);
 	outb(COM1 + UART_LCR, LCR_DLAB);
 	outb(COM1 + UART_DATA, 1);              /* divisor 1: 115200 baud */
 	outb(COM1 + UART_IER, 0);
@@ -55,9 +62,16 @@ size_t console_read(char *buf, size_t n)
 
 	if (n == 0)
 		return 0;
+	if (early_byte >= 0) {
+		char c = (char)early_byte;
+		early_byte = -1;
+		buf[got++] = c == '\r' ? '\n' : c;
+		if (c == '\r' || c == '\n' || got == n)
+			return got;
+	}
 	/* Block (halting between timer ticks) until the first byte, then take
 	 * what is already there. */
-	while (!(inb(COM1 + UART_LSR) & LSR_DR))
+	while (!got && !(inb(COM1 + UART_LSR) & LSR_DR))
 		__asm__ volatile("sti; hlt" ::: "memory");
 	while (got < n && (inb(COM1 + UART_LSR) & LSR_DR)) {
 		char c = (char)inb(COM1 + UART_DATA);

@@ -146,6 +146,25 @@ def quote_arg(a: str) -> str:
     return f'"{a}"'
 
 
+def quote_cmdline_word(a: str) -> str:
+    r"""Quote one word exactly for the kernel's parser (kernel/cmdline.h:
+    blanks separate, 'single' quotes keep everything, backslash escapes
+    outside them).  Plain words pass unchanged; anything else is put in
+    single quotes, a ' inside as '\'' (so "" becomes '')."""
+    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", a):
+        return a
+    return "'" + a.replace("'", "'\\''") + "'"
+
+
+def app_cmdline(options: str | None, args: list[str]) -> str:
+    """Kernel command line for an application: options, "--", then each
+    argument quoted with quote_cmdline_word so it arrives as one argv word."""
+    parts = [options] if options else []
+    parts.append("--")
+    parts += [quote_cmdline_word(a) for a in args]
+    return " ".join(parts)
+
+
 def join_append(append: str | None, rest: list[str] | None) -> str | None:
     parts = []
     if append:
@@ -226,10 +245,15 @@ _sandbox_cache: str | None = None
 _sandbox_lock = threading.Lock()
 
 
-def _virtiofsd_argv(sock: str, source: str, sandbox: str, opts=()) -> list[str]:
-    """opts: more -o options, e.g. ("readdirplus",)."""
+VIRTIOFSD_CACHE_MODES = ("none", "auto", "always")
+
+
+def _virtiofsd_argv(sock: str, source: str, sandbox: str, opts=(), cache: str = "none") -> list[str]:
+    """opts: more -o options, e.g. ("readdirplus",); cache: none|auto|always."""
+    if cache not in VIRTIOFSD_CACHE_MODES:
+        raise ValueError(f"bad virtiofsd cache mode {cache!r} (none|auto|always)")
     argv = [VIRTIOFSD, f"--socket-path={sock}", "-o", f"source={source}",
-            "-o", "cache=none", "-o", f"sandbox={sandbox}"]
+            "-o", f"cache={cache}", "-o", f"sandbox={sandbox}"]
     for o in opts:
         argv += ["-o", o]
     return argv
@@ -281,8 +305,9 @@ def probe_virtiofsd_sandbox(tmpdir: str, note=lambda s: None) -> str:
 
 class Virtiofsd:
     def __init__(self, source: str, tmpdir: str, note, name: str = "virtiofs", tag: str = "root",
-                 opts=()):
+                 opts=(), cache: str = "none"):
         self.opts = tuple(opts)
+        self.cache = cache
         self.source = os.path.abspath(source)
         self.tmpdir = tmpdir
         self.note = note
@@ -300,7 +325,7 @@ class Virtiofsd:
         for sandbox in order:
             if os.path.exists(self.sock):
                 os.unlink(self.sock)
-            self.argv = _virtiofsd_argv(self.sock, self.source, sandbox, self.opts)
+            self.argv = _virtiofsd_argv(self.sock, self.source, sandbox, self.opts, self.cache)
             with open(self.logpath, "ab") as log:
                 self.proc = _spawn(self.argv, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -527,15 +552,21 @@ def _shares(virtiofs, virtiofs_tag) -> list[tuple[str, str]]:
 def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=(),
         virtiofs=None, virtiofs_tag="root", timeout=60, debug_exit=True, qmp=False,
         accel=None, extra=(), stream=None, log=None, print_cmd=False, msg=None,
-        on_line=None, virtiofsd_opts=()) -> Result:
+        on_line=None, virtiofsd_opts=(), virtiofsd_cache="none", stdin=None,
+        on_output=None) -> Result:
     """Boot once.  stream: binary file to echo the console to (e.g.
     sys.stdout.buffer); log: path to write the console to; msg: callable for
     'qemu-run: ...' notes (they are also kept in Result.notes); stderr of QEMU
     is echoed through msg as well when msg is given.  virtiofs: a directory
     (shared with tag virtiofs_tag) or a list of (tag, directory).  on_line:
     see the module comment; without it the guest's console input is
-    /dev/null.  virtiofsd_opts: more `-o` options for every virtiofsd
-    (default only cache=none and the sandbox)."""
+    /dev/null.  on_output(data, vm): the same, for every chunk of raw console
+    bytes as it arrives (for output that does not end a line, like a
+    prompt).  stdin="inherit": QEMU reads our own standard input instead
+    (an interactive console; QEMU puts a terminal in raw mode and restores
+    it when it exits).  virtiofsd_opts: more `-o` options for every
+    virtiofsd; virtiofsd_cache: its -o cache= mode, none (default), auto or
+    always."""
     notes: list[str] = []
     verbose = print_cmd or os.environ.get("REMORA_VERBOSE") == "1"
 
@@ -561,7 +592,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
         for i, (tag, src) in enumerate(shares):
             # The first keeps the historical file names (virtiofs.sock).
             vfs = Virtiofsd(src, tmpdir, note, name="virtiofs" if i == 0 else f"virtiofs{i}", tag=tag,
-                            opts=virtiofsd_opts)
+                            opts=virtiofsd_opts, cache=virtiofsd_cache)
             vfss.append(vfs)
             vfs.start()
             if verbose:
@@ -575,8 +606,13 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             note("cmd: " + shlex.join(cmd))
         # timeout <= 0 (or None): no limit.
         deadline = time.monotonic() + (timeout if timeout and timeout > 0 else 10 ** 9)
-        qemu = _spawn(cmd, stdin=subprocess.PIPE if on_line else subprocess.DEVNULL,
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if stdin == "inherit":
+            qemu_in = None
+        elif stdin is not None:
+            raise ValueError(f"bad stdin {stdin!r} (None or 'inherit')")
+        else:
+            qemu_in = subprocess.PIPE if (on_line or on_output) else subprocess.DEVNULL
+        qemu = _spawn(cmd, stdin=qemu_in, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         vm = VM(qemu, vfss, note)
         partial = [b""]
 
@@ -606,6 +642,11 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                 if logf is not None:
                     logf.write(b)
                     logf.flush()
+                if on_output:
+                    try:
+                        on_output(b, vm)
+                    except Exception as e:  # as for on_line
+                        note(f"on_output failed: {type(e).__name__}: {e}")
                 if on_line:
                     feed_lines(b)
 
