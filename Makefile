@@ -236,6 +236,8 @@ check: | build/.setup
 	$(PYTHON) tests/boot/run-tests
 	$(PYTHON) tests/fs/run-tests
 	REMORA_APPS_REQUIRE=1 $(PYTHON) tests/apps/run-tests
+	REMORA_POSIX_REQUIRE=1 $(PYTHON) tests/posix/run-tests
+	REMORA_SQLITE_REQUIRE=1 $(PYTHON) tests/sqlite/run-tests
 
 # Longer fuzzing: FUZZ_TIME seconds per target (default 600).
 fuzz: | build/.setup

@@ -108,6 +108,51 @@ static int splice_link(struct walk *w, struct vnode *link, const char *rest)
 }
 
 /*
+ * /proc/self/fd/N names the file open at descriptor N, as Linux's procfs
+ * does; musl reaches descriptors through it (fchmod on an O_PATH
+ * descriptor, fchmodat with AT_SYMLINK_NOFOLLOW). There is no other /proc:
+ * this prefix is recognised here, before the walk. True if the path has
+ * it (then w->cur and w->rest are set, or *err).
+ */
+static struct file *(*fd_lookup)(int fd);
+
+void vfs_set_fd_lookup(struct file *(*fn)(int fd))
+{
+	fd_lookup = fn;
+}
+
+static bool proc_fd_start(struct walk *w, bool parent_of_last, int *err)
+{
+	static const char prefix[] = "/proc/self/fd/";
+	const char *p = w->buf + sizeof(prefix) - 1;
+	struct file *f;
+	long fd = 0;
+
+	*err = 0;
+	if (!fd_lookup || strncmp(w->buf, prefix, sizeof(prefix) - 1) || *p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9' && fd < 1000000)
+		fd = fd * 10 + (*p++ - '0');
+	if (*p && *p != '/')
+		return false;
+	if (parent_of_last) {
+		const char *q = p;
+		while (*q == '/')
+			q++;
+		if (!*q)
+			return false;   /* creating or removing the link itself: not here */
+	}
+	f = fd_lookup((int)fd);
+	if (!f) {
+		*err = -ENOENT;
+		return true;
+	}
+	w->cur = vnode_ref(f->vn);
+	w->rest = (char *)p;
+	return true;
+}
+
+/*
  * The walk. With parent_of_last, stops before the last component and
  * copies it into last. *trailing says whether the path ended in '/'.
  */
@@ -128,7 +173,12 @@ static int walk(struct file *base, const char *path, int flags, bool parent_of_l
 	memcpy(w.buf, path, plen + 1);
 	w.rest = w.buf;
 	w.links = 0;
-	if (path[0] == '/')
+	if (proc_fd_start(&w, parent_of_last, &err)) {
+		if (err) {
+			kfree(w.buf);
+			return err;
+		}
+	} else if (path[0] == '/')
 		w.cur = vnode_ref(vfs_root_mount()->root);
 	else if (base)
 		w.cur = vnode_ref(base->vn);
@@ -221,6 +271,8 @@ int vfs_walk(struct file *base, const char *path, int flags, struct vnode **out)
 {
 	bool trailing;
 
+	if (!path[0])
+		return -ENOENT;         /* before ENOTDIR, as Linux checks */
 	if (base && !S_ISDIR(base->vn->type) && path[0] != '/')
 		return -ENOTDIR;
 	return walk(base, path, flags, false, out, NULL, &trailing);
@@ -229,6 +281,8 @@ int vfs_walk(struct file *base, const char *path, int flags, struct vnode **out)
 int vfs_walk_parent(struct file *base, const char *path, struct vnode **dir, char *last,
 		    bool *trailing_slash)
 {
+	if (!path[0])
+		return -ENOENT;
 	if (base && !S_ISDIR(base->vn->type) && path[0] != '/')
 		return -ENOTDIR;
 	return walk(base, path, 0, true, dir, last, trailing_slash);

@@ -9,6 +9,7 @@
 
 #include "fs/vnode.h"
 #include "kernel/errno.h"
+#include "kernel/clock.h"
 #include "kernel/heap.h"
 #include "kernel/kprintf.h"
 #include <sys/file.h>
@@ -276,12 +277,10 @@ ssize_t vfs_pread(struct file *f, void *buf, size_t n, off_t off)
 
 	if (err)
 		return err;
-	if (off < 0)
-		return -EINVAL;
+	if (off < 0 || n > (uint64_t)INT64_MAX - (uint64_t)off)
+		return -EINVAL;         /* Linux: the range must not overflow */
 	if (n == 0)
 		return 0;
-	if (n > INT64_MAX - (uint64_t)off)
-		n = (size_t)(INT64_MAX - off);
 	return f->vn->mnt->ops->read(f, buf, n, off);
 }
 
@@ -319,6 +318,8 @@ ssize_t vfs_pwrite(struct file *f, const void *buf, size_t n, off_t off)
 		return -EINVAL;
 	if (n == 0)
 		return 0;
+	if (n > (uint64_t)INT64_MAX - (uint64_t)off)
+		return -EINVAL;         /* Linux: the range must not overflow */
 	if ((f->flags & O_APPEND) && (err = append_offset(f, &off)))
 		return err;
 	if ((uint64_t)off + n > INT64_MAX)
@@ -336,6 +337,8 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t n)
 		return err;
 	if (n == 0)
 		return 0;
+	if (n > (uint64_t)INT64_MAX - (uint64_t)off)
+		return -EINVAL;
 	/* The host opened the file O_APPEND too and writes at its end; we
 	 * learn the end first so the new offset is right. */
 	if ((f->flags & O_APPEND) && (err = append_offset(f, &off)))
@@ -391,11 +394,10 @@ off_t vfs_lseek(struct file *f, off_t off, int whence)
 	if (pos < 0)
 		return -EINVAL;
 	if (S_ISDIR(f->vn->type)) {
-		/* Directory positions are the server's cookies: only a
-		 * rewind to 0 is meaningful. */
-		if (pos != 0)
-			return -EINVAL;
-		f->dir_off = 0;
+		/* Directory positions are the server's cookies (each entry's
+		 * d_off names the place after it): seeking to one, as
+		 * seekdir() does with a telldir() value, continues there. */
+		f->dir_off = (uint64_t)pos;
 		f->dir_eof = false;
 	}
 	f->off = pos;
@@ -731,6 +733,8 @@ int vfs_rmdir(struct file *base, const char *path)
 		err = -EPERM;
 	else
 		err = dir->mnt->ops->rmdir(dir, last);
+	if (!err)
+		vn->gone = true;
 	vnode_put(vn);
 	vnode_put(dir);
 	return err;
@@ -939,6 +943,11 @@ int vfs_getcwd(char *buf, size_t n)
 		const char *name;
 		size_t nl;
 
+		if (vn->gone) {
+			err = -ENOENT; /* removed: Linux says ENOENT */
+			break;
+		}
+
 		if (vn == vn->mnt->root && vn->mnt->cdir) {
 			name = vn->mnt->cname;
 			nl = strlen(name);
@@ -1057,10 +1066,24 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl)
 		if (start < 0)
 			return -EINVAL;
 	}
-	err = f->vn->mnt->ops->lock
-		      ? f->vn->mnt->ops->lock(f, ofd ? (uint64_t)(uintptr_t)f : PROCESS_OWNER, op,
-					      (uint64_t)start, (uint64_t)end, &type, &pid)
-		      : -ENOSYS;
+	uint64_t owner = ofd ? (uint64_t)(uintptr_t)f : PROCESS_OWNER;
+	uint64_t lstart = (uint64_t)start, lend = (uint64_t)end;
+	err = f->vn->mnt->ops->lock ? f->vn->mnt->ops->lock(f, owner, op, &lstart, &lend, &type, &pid)
+				    : -ENOSYS;
+	if (err == -EOPNOTSUPP && op == F_SETLKW) {
+		/* A server that cannot wait: wait here, retrying SETLK
+		 * every 10 ms (halting in between) until the holder, a host
+		 * process or another guest, lets go. */
+		do {
+			uint64_t until = clock_monotonic_ns() + 10000000;
+			while (clock_monotonic_ns() < until)
+				__asm__ volatile("sti; hlt" ::: "memory");
+			type = fl->l_type;
+			lstart = (uint64_t)start;
+			lend = (uint64_t)end;
+			err = f->vn->mnt->ops->lock(f, owner, F_SETLK, &lstart, &lend, &type, &pid);
+		} while (err == -EAGAIN);
+	}
 	if (err == -ENOSYS) {
 		/* Kept in the guest. One process never conflicts with its own
 		 * POSIX locks, so they always succeed and F_GETLK finds none.
@@ -1078,9 +1101,10 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl)
 	if (op == F_GETLK) {
 		fl->l_type = (short)type;
 		if (type != F_UNLCK) {
+			/* The conflicting lock, as the server describes it. */
 			fl->l_whence = SEEK_SET;
-			fl->l_start = start;
-			fl->l_len = end == OFFSET_MAX ? 0 : end - start + 1;
+			fl->l_start = (off_t)lstart;
+			fl->l_len = lend == OFFSET_MAX ? 0 : (off_t)(lend - lstart + 1);
 			fl->l_pid = ofd ? -1 : (pid_t)pid;
 		}
 		return 0;
@@ -1097,17 +1121,29 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl)
  * file's own OFD locks. */
 static void release_locks(struct file *f, bool last)
 {
+	uint64_t start = 0, end = OFFSET_MAX;
 	int type = F_UNLCK;
 	uint32_t pid;
 
 	if (!f->vn->mnt->ops->lock)
 		return;
 	if (f->vn->plocked) {
-		f->vn->mnt->ops->lock(f, PROCESS_OWNER, F_SETLK, 0, OFFSET_MAX, &type, &pid);
+		f->vn->mnt->ops->lock(f, PROCESS_OWNER, F_SETLK, &start, &end, &type, &pid);
 		f->vn->plocked = false;
 	}
 	if (last && f->ofd_locked)
-		f->vn->mnt->ops->lock(f, (uint64_t)(uintptr_t)f, F_SETLK, 0, OFFSET_MAX, &type, &pid);
+		f->vn->mnt->ops->lock(f, (uint64_t)(uintptr_t)f, F_SETLK, &start, &end, &type, &pid);
+}
+
+static void flock_note(void)
+{
+	static bool said;
+
+	if (!said) {
+		said = true;
+		kprintf("remora: flock() locks are kept in this guest only: host processes and "
+			"other guests are not excluded\n");
+	}
 }
 
 /* flock(2) locks belong to open files. The table is small because a
@@ -1137,7 +1173,7 @@ int vfs_flock(struct file *f, int op)
 			 * waiting here: blocking would never end. */
 			return (op & LOCK_NB) ? -EAGAIN : -EDEADLK;
 	}
-	local_lock_note();
+	flock_note();
 	if (!f->flock) {
 		int i;
 		for (i = 0; i < FLOCK_MAX && flockers[i]; i++)

@@ -184,3 +184,7 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl);
 /* flock(2): LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB. Kept in the guest
  * (virtiofsd offers no flock forwarding without -o flock); see vfs_lock. */
 int vfs_flock(struct file *f, int op);
+
+/* How /proc/self/fd/N finds descriptor N's file (the descriptor table lives
+ * in libc/fd.c); see fs/namei.c. */
+void vfs_set_fd_lookup(struct file *(*fn)(int fd));

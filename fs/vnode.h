@@ -66,9 +66,10 @@ struct vnode_ops {
 		      unsigned flags);
 	ssize_t (*readlink)(struct vnode *vn, char *buf, size_t n);
 	/* Byte-range lock on the server: cmd F_GETLK/F_SETLK/F_SETLKW, range
-	 * [start, end] inclusive; *type in and out, *pid out (GETLK).
+	 * [*start, *end] inclusive; *type in and out; for GETLK the
+	 * conflicting lock comes back in *type, *start, *end and *pid.
 	 * -ENOSYS when the server does not forward locks. */
-	int (*lock)(struct file *f, uint64_t owner, int cmd, uint64_t start, uint64_t end,
+	int (*lock)(struct file *f, uint64_t owner, int cmd, uint64_t *start, uint64_t *end,
 		    int *type, uint32_t *pid);
 	int (*statfs)(struct vnode *vn, struct statfs *st);
 	/* The last reference is gone: hand back nlookup and free fs state. */
@@ -99,6 +100,7 @@ struct vnode {
 	struct vnode *hnext;            /* vnode table chain */
 	void *priv;                     /* file system's per-node state */
 	bool plocked;                   /* process-owned locks were taken */
+	bool gone;                      /* a directory this kernel removed */
 };
 
 struct file {

@@ -142,6 +142,8 @@ void libc_init(const struct cmdline *cl)
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
 
+	vfs_set_fd_lookup(fd_get);
+
 	/* stdin, stdout, stderr: the console. */
 	if (vfs_open_console(O_RDWR, &con) == 0) {
 		fd_install(con, 0, false);

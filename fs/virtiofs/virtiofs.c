@@ -621,12 +621,17 @@ static int virtiofs_statfs(struct vnode *vn, struct statfs *st)
 	return 0;
 }
 
-static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t start, uint64_t end,
+/*
+ * NOTE: pid is sent as 0: virtiofsd (QEMU 7.2) turns these requests into
+ * F_OFD_* locks on the host, which fail with EINVAL for a non-zero l_pid.
+ * It also refuses SETLKW (EOPNOTSUPP): the VFS then retries SETLK.
+ */
+static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t *start, uint64_t *end,
 			 int *type, uint32_t *pid)
 {
 	struct fuse_conn *c = conn_of(f->vn);
 	struct fuse_lk_in in = { .fh = f->fh, .owner = owner,
-				 .lk = { .start = start, .end = end, .type = (uint32_t)*type, .pid = 1 } };
+				 .lk = { .start = *start, .end = *end, .type = (uint32_t)*type, .pid = 0 } };
 	struct fuse_lk_out out;
 	struct fuse_req r = req(cmd == F_GETLK ? FUSE_GETLK : cmd == F_SETLK ? FUSE_SETLK : FUSE_SETLKW,
 				f->vn->nodeid);
@@ -641,15 +646,18 @@ static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t start
 		r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
 		r.min_out = sizeof(out);
 	}
-	r.toff = (int64_t)start;
-	r.tlen = (int64_t)(end - start);
+	r.toff = (int64_t)*start;
+	r.tlen = (int64_t)(*end - *start);
 	err = fuse_request(c, &r);
 	if (err)
 		return err;
 	if (cmd == F_GETLK) {
-		if (out.lk.type != F_RDLCK && out.lk.type != F_WRLCK && out.lk.type != F_UNLCK)
+		if ((out.lk.type != F_RDLCK && out.lk.type != F_WRLCK && out.lk.type != F_UNLCK) ||
+		    out.lk.start > out.lk.end || out.lk.end > INT64_MAX)
 			return -EIO;
 		*type = (int)out.lk.type;
+		*start = out.lk.start;
+		*end = out.lk.end;
 		*pid = out.lk.pid;
 	}
 	return 0;
