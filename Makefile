@@ -67,9 +67,11 @@ FS_SRCS := \
 	fs/vnode.c \
 	fs/mount.c \
 	fs/devfs.c \
+	fs/pcache.c \
 	fs/virtiofs/fuse_check.c \
 	fs/virtiofs/fuse_conn.c \
-	fs/virtiofs/virtiofs.c
+	fs/virtiofs/virtiofs.c \
+	fs/virtiofs/vcache.c
 
 LIBC_SRCS := \
 	libc/start.c \

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio_fs.h"
+#include "fs/virtiofs/vio.h"
 #include "fs/vnode.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
@@ -82,6 +83,40 @@ static int cover(struct mount *m, const char *path, bool need_dir)
 }
 
 static bool trace_fuse;
+static char default_opts[64];
+
+/* The kernel-wide defaults: cache=none|auto|always, writeback or
+ * no_writeback (the root mount uses them; mount= may override). */
+static void root_opts(const struct cmdline *cl)
+{
+	const char *c = cmdline_get(cl, "cache");
+	bool wb = false;
+
+	for (int i = 0; i < cl->nopts; i++) {
+		if (!strcmp(cl->opts[i].key, "writeback"))
+			wb = true;
+		else if (!strcmp(cl->opts[i].key, "no_writeback"))
+			wb = false;
+	}
+	ksnprintf(default_opts, sizeof(default_opts), "cache=%s%s", c ? c : "none",
+		  wb ? ",writeback" : "");
+}
+
+/* defaults, then overrides: later options win in parse_opts. */
+static void snprintf_opts(char *buf, size_t n, const char *dflt, const char *extra)
+{
+	ksnprintf(buf, n, "%s%s%s", dflt, *extra ? "," : "", extra);
+}
+
+static char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = kmalloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p ? p : (char *)"?";
+}
 static struct mount *devfs;
 
 struct mount *vfs_devfs(void)
@@ -97,12 +132,14 @@ int vfs_init(const struct cmdline *cl)
 	int err;
 
 	trace_fuse = t && cmdline_list_has(t, "fuse");
+	root_opts(cl);
+	vio_cache_init(cl);
 	devfs = devfs_create();         /* the console needs it, root or not */
 	if (!root && !virtio_fs_get(0)) {
 		kprintf("vfs: no virtio-fs device; running without a root file system\n");
 		return -ENODEV;
 	}
-	m = virtiofs_mount(root, trace_fuse, &err);
+	m = virtiofs_mount(root, trace_fuse, default_opts, &err);
 	if (!m) {
 		kprintf("vfs: cannot mount root %s (%d)\n", root ? root : "(first device)", err);
 		return err;
@@ -125,29 +162,42 @@ int vfs_init(const struct cmdline *cl)
 
 		if (strcmp(cl->opts[i].key, "mount"))
 			continue;
+		char path[VFS_PATH_MAX], opts[128];
+		const char *colon2;
+
 		colon = strchr(v, ':');
 		if (!colon || colon == v || (size_t)(colon - v) > VIRTIO_FS_TAG_LEN || colon[1] != '/') {
-			kprintf("vfs: mount=%s: expected mount=TAG:/path\n", v);
+			kprintf("vfs: mount=%s: expected mount=TAG:/path[:options]\n", v);
 			continue;
 		}
+		/* Per-mount options after a second colon override the
+		 * kernel-wide cache= and writeback. */
+		colon2 = strchr(colon + 1, ':');
+		snprintf_opts(opts, sizeof(opts), default_opts, colon2 ? colon2 + 1 : "");
+		if ((size_t)((colon2 ? colon2 : colon + strlen(colon)) - (colon + 1)) >= sizeof(path)) {
+			kprintf("vfs: mount=%s: path too long\n", v);
+			continue;
+		}
+		memcpy(path, colon + 1, (size_t)((colon2 ? colon2 : colon + strlen(colon)) - (colon + 1)));
+		path[(colon2 ? colon2 : colon + strlen(colon)) - (colon + 1)] = 0;
 		memcpy(tag, v, (size_t)(colon - v));
 		tag[colon - v] = 0;
 		if (!virtio_fs_find(tag)) {
 			kprintf("vfs: mount=%s: no virtio-fs device with tag \"%s\"\n", v, tag);
 			continue;
 		}
-		m = virtiofs_mount(tag, trace_fuse, &err);
+		m = virtiofs_mount(tag, trace_fuse, opts, &err);
 		if (!m) {
 			kprintf("vfs: mount=%s: cannot mount (%d)\n", v, err);
 			continue;
 		}
-		err = cover(m, colon + 1, true);
+		err = cover(m, path, true);
 		if (err) {
-			kprintf("vfs: mount=%s: mount point %s: error %d\n", v, colon + 1, err);
+			kprintf("vfs: mount=%s: mount point %s: error %d\n", v, path, err);
 			virtiofs_unmount(m);
 			continue;
 		}
-		m->path = colon + 1;
+		m->path = kstrdup(path);
 		kprintf("vfs: mounted %s on %s\n", m->source, m->path);
 	}
 	return 0;

@@ -110,6 +110,7 @@ struct file {
 	off_t off;
 	uint64_t fh;                    /* the server's file handle */
 	bool has_fh;
+	bool direct;                    /* no page cache for this open (FOPEN_DIRECT_IO, cache=none) */
 	/* Directories: the cookie for the next READDIR and whether the host
 	 * said the stream ended. */
 	uint64_t dir_off;
@@ -166,5 +167,6 @@ struct mount *devfs_create(void);
 struct mount *vfs_devfs(void);
 
 /* Virtio-fs (fs/virtiofs/virtiofs.c): a mount for the device with this tag. */
-struct mount *virtiofs_mount(const char *tag, bool trace, int *err);
+/* opts: NULL or "cache=none|auto|always,writeback|no_writeback". */
+struct mount *virtiofs_mount(const char *tag, bool trace, const char *opts, int *err);
 void virtiofs_unmount(struct mount *m);

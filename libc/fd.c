@@ -77,3 +77,10 @@ int fd_set_cloexec(int fd, bool on)
 	fds[fd].cloexec = on;
 	return 0;
 }
+
+void fd_close_all(void)
+{
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (fds[fd].f)
+			fd_close(fd);
+}

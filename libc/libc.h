@@ -69,4 +69,6 @@ int fd_close(int fd);
 /* Replace newfd with oldfd's file (dup2/dup3 semantics). */
 int fd_dup2(int oldfd, int newfd, bool cloexec);
 int fd_get_cloexec(int fd);
+/* Close every descriptor (the program is ending: cached writes go out). */
+void fd_close_all(void);
 int fd_set_cloexec(int fd, bool on);

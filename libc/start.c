@@ -168,6 +168,7 @@ static void app_crashed(struct trapframe *tf, int sig)
 
 void app_exit(int status)
 {
+	fd_close_all();
 	vfs_shutdown();
 	power_off(status & 0xff);
 }

@@ -71,7 +71,7 @@ int fuse_request(struct fuse_conn *c, struct fuse_req *r)
 {
 	struct fuse_in_header ih;
 	struct fuse_out_header oh;
-	struct virtq_buf bufs[8];
+	struct virtq_buf bufs[2 + 3 + 2 + 2 * FUSE_REQ_PAGES];
 	unsigned nout = 0, nin = 0;
 	uint64_t t0 = c->trace ? clock_monotonic_ns() : 0, in_len = sizeof(ih), max_out = 0;
 	int written, err;
@@ -121,7 +121,7 @@ int fuse_request(struct fuse_conn *c, struct fuse_req *r)
 	return err;
 }
 
-int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace)
+int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace, bool writeback)
 {
 	struct fuse_init_in in;
 	struct fuse_init_out out;
@@ -139,7 +139,7 @@ int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace)
 	 * umask is applied by us (DONT_MASK), READDIRPLUS, bigger requests
 	 * (MAX_PAGES), DAX alignment reporting. O_TRUNC is sent with OPEN. */
 	in.flags = FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES | FUSE_DONT_MASK | FUSE_DO_READDIRPLUS |
-		   FUSE_POSIX_LOCKS |
+		   FUSE_POSIX_LOCKS | (writeback ? FUSE_WRITEBACK_CACHE : 0) |
 		   FUSE_MAX_PAGES | FUSE_MAP_ALIGNMENT | FUSE_EXPORT_SUPPORT | FUSE_INIT_EXT;
 	memset(&out, 0, sizeof(out));
 	memset(&r, 0, sizeof(r));
@@ -179,10 +179,11 @@ int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace)
 	if (c->max_write < PAGE_SIZE)
 		c->max_write = PAGE_SIZE;
 	c->map_alignment = (c->flags & FUSE_MAP_ALIGNMENT) ? out.map_alignment : 0;
-	kprintf("fuse: %s: protocol 7.%u, max_write %u, max_read %u, max_readahead %u%s%s%s\n",
+	kprintf("fuse: %s: protocol 7.%u, max_write %u, max_read %u, max_readahead %u%s%s%s%s\n",
 		dev->tag, c->minor, c->max_write, c->max_read, c->max_readahead,
 		(c->flags & FUSE_DO_READDIRPLUS) ? ", readdirplus" : "",
 		(c->flags & FUSE_POSIX_LOCKS) ? ", posix locks" : "",
+		(c->flags & FUSE_WRITEBACK_CACHE) ? ", writeback cache" : "",
 		(c->flags & FUSE_MAP_ALIGNMENT) ? ", map_alignment" : "");
 	return 0;
 }

@@ -40,13 +40,15 @@ struct fuse_arg {
 };
 
 /* A request: the in-parts follow the fuse_in_header the exchange builds;
- * the out-parts receive the reply after its fuse_out_header. */
+ * the out-parts receive the reply after its fuse_out_header. Page-cache
+ * I/O names up to FUSE_REQ_PAGES separate page frames. */
+#define FUSE_REQ_PAGES 60
 struct fuse_req {
 	uint32_t opcode;
 	uint64_t nodeid;
 	unsigned nin, nout;
-	struct fuse_arg in[3];
-	struct fuse_arg out[2];
+	struct fuse_arg in[3 + FUSE_REQ_PAGES];
+	struct fuse_arg out[2 + FUSE_REQ_PAGES];
 	uint32_t min_out;               /* least payload a success may carry */
 	uint32_t out_len;               /* result: payload bytes received */
 	/* For the trace line only: */
@@ -56,7 +58,7 @@ struct fuse_req {
 
 /* Send INIT on dev and record the result in c. 0; -EPROTO-like -EIO if the
  * server speaks an older protocol than 7.31 or replies badly. */
-int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace);
+int fuse_conn_init(struct fuse_conn *c, struct virtio_fs *dev, bool trace, bool writeback);
 
 /* Exchange one request and its reply. Returns the server's result: 0 with
  * r->out_len set, or a negative errno (from the server, or -EIO for a

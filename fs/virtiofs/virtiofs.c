@@ -1,7 +1,9 @@
 /*
  * virtio-fs as a VFS file system: each vnode operation is one FUSE request
- * (or a few, for I/O larger than one request carries). cache=none: nothing
- * is kept between calls except node ids with their lookup counts.
+ * (or a few, for I/O larger than one request carries). With cache=none
+ * nothing is kept between calls except node ids with their lookup counts;
+ * with cache=auto|always the operations consult the caches of vcache.c
+ * first and keep them in step with what they change.
  *
  * Data moves without copies: READ replies land in the caller's buffer and
  * WRITE payloads are read from it, because the buffer is named in the
@@ -12,41 +14,47 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio_fs.h"
+#include "fs/pcache.h"
 #include "fs/virtiofs/fuse.h"
 #include "fs/virtiofs/fuse_check.h"
 #include "fs/virtiofs/fuse_conn.h"
 #include "fs/virtiofs/virtiofs.h"
+#include "fs/virtiofs/vio.h"
 #include "fs/vnode.h"
+#include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/heap.h"
 #include "kernel/kprintf.h"
 
 #define READDIR_BUF 8192
+#define req vio_req
 
-struct virtiofs {
-	struct fuse_conn conn;
-	struct mount mnt;
-	char source[VIRTIO_FS_TAG_LEN + 1];
-};
+static int entry_vnode_raw(struct mount *m, const struct fuse_entry_out *e, struct vnode **out);
 
-static struct fuse_conn *conn_of(struct vnode *vn)
-{
-	return &((struct virtiofs *)vn->mnt->fs)->conn;
-}
-
-static struct fuse_req req(uint32_t opcode, uint64_t nodeid)
-{
-	struct fuse_req r;
-
-	memset(&r, 0, sizeof(r));
-	r.opcode = opcode;
-	r.nodeid = nodeid;
-	r.toff = r.tlen = -1;
-	return r;
-}
-
-/* Turn a checked entry reply into a referenced vnode, counting the lookup. */
+/* Turn a checked entry reply into a referenced vnode, counting the lookup
+ * (and, in a caching mount, remembering its attributes). */
 static int entry_vnode(struct mount *m, const struct fuse_entry_out *e, struct vnode **out)
+{
+	struct vnode *vn;
+	int err = entry_vnode_raw(m, e, &vn);
+
+	if (err)
+		return err;
+	if (vio_caching(vn))
+		vio_attr_set(vn, &e->attr, vio_expiry(vn, e->attr_valid, e->attr_valid_nsec));
+	*out = vn;
+	return 0;
+}
+
+/* Remember name -> node for the entry's validity (caching mounts). */
+static void entry_cache(struct vnode *dir, const char *name, const struct fuse_entry_out *e,
+			struct vnode *vn)
+{
+	if (vio_caching(dir))
+		vio_dcache_put(dir, name, vn, vio_expiry(dir, e->entry_valid, e->entry_valid_nsec));
+}
+
+static int entry_vnode_raw(struct mount *m, const struct fuse_entry_out *e, struct vnode **out)
 {
 	struct vnode *vn;
 
@@ -89,6 +97,8 @@ static int virtiofs_lookup(struct vnode *dir, const char *name, struct vnode **o
 	struct fuse_req r = req(FUSE_LOOKUP, dir->nodeid);
 	int err;
 
+	if (vio_caching(dir) && (*out = vio_dcache_get(dir, name)))
+		return 0;
 	r.nin = 1;
 	r.in[0] = (struct fuse_arg){ name, (uint32_t)strlen(name) + 1 };
 	r.nout = 1;
@@ -101,10 +111,21 @@ static int virtiofs_lookup(struct vnode *dir, const char *name, struct vnode **o
 	/* Node id 0 is a "negative entry": the name does not exist. */
 	if (e.nodeid == 0)
 		return -ENOENT;
-	return entry_vnode(dir->mnt, &e, out);
+	err = entry_vnode(dir->mnt, &e, out);
+	if (!err)
+		entry_cache(dir, name, &e, *out);
+	return err;
 }
 
 static int virtiofs_getattr(struct vnode *vn, struct file *f, struct stat *st)
+{
+	if (vio_caching(vn) && vio_attr_get(vn, st))
+		return 0;
+	return vio_fuse_getattr(vn, f, st);
+}
+
+/* GETATTR from the host (and into the attribute cache of a caching mount). */
+int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st)
 {
 	struct fuse_getattr_in in = { 0 };
 	struct fuse_attr_out out;
@@ -126,6 +147,10 @@ static int virtiofs_getattr(struct vnode *vn, struct file *f, struct stat *st)
 	if (fuse_check_attr(&out.attr))
 		return -EIO;
 	virtiofs_attr_to_stat(&out.attr, vn->mnt->dev, st);
+	if (vio_caching(vn)) {
+		vio_attr_set(vn, &out.attr, vio_expiry(vn, out.attr_valid, out.attr_valid_nsec));
+		vio_attr_get(vn, st);   /* with writeback's local size */
+	}
 	return 0;
 }
 
@@ -134,6 +159,7 @@ static int virtiofs_setattr(struct vnode *vn, struct file *f, const struct vfs_a
 	struct fuse_setattr_in in;
 	struct fuse_attr_out out;
 	struct fuse_req r = req(FUSE_SETATTR, vn->nodeid);
+	int err;
 
 	memset(&in, 0, sizeof(in));
 	if (a->valid & VFS_ATTR_MODE) {
@@ -180,7 +206,18 @@ static int virtiofs_setattr(struct vnode *vn, struct file *f, const struct vfs_a
 	r.nout = 1;
 	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
 	r.min_out = sizeof(out);
-	return fuse_request(conn_of(vn), &r);
+	if ((a->valid & VFS_ATTR_SIZE) && vio_caching(vn) && f)
+		vio_flush_dirty(f);     /* dirty data below the new end stays ordered */
+	err = fuse_request(conn_of(vn), &r);
+	if (!vio_caching(vn))
+		return err;
+	if (a->valid & VFS_ATTR_SIZE && !err)
+		vio_truncated(vn, a->size);
+	if (!err && fuse_check_attr(&out.attr) == 0)
+		vio_attr_set(vn, &out.attr, vio_expiry(vn, out.attr_valid, out.attr_valid_nsec));
+	else
+		vio_attr_drop(vn);
+	return err;
 }
 
 /* The flags FUSE OPEN/CREATE carry: what the host's open(2) should see. */
@@ -212,6 +249,18 @@ static int virtiofs_open(struct vnode *vn, struct file *f)
 		return err;
 	f->fh = out.fh;
 	f->has_fh = true;
+	/* The host decides too: DIRECT_IO bypasses the page cache for this
+	 * open; KEEP_CACHE says cached pages are still good. */
+	f->direct = (out.open_flags & FOPEN_DIRECT_IO) || !vio_caching(vn);
+	if (vio_caching(vn) && !dir) {
+		if (f->flags & O_TRUNC)
+			vio_truncated(vn, 0);
+		vio_attr_drop(vn);
+		err = vio_open_check(f, (out.open_flags & FOPEN_KEEP_CACHE) ||
+					    vio_of(vn)->cache == VIO_CACHE_ALWAYS);
+		if (err)
+			return err;
+	}
 	/* Without atomic O_TRUNC the VFS truncates with SETATTR. */
 	return 0;
 }
@@ -260,6 +309,11 @@ static int virtiofs_create(struct vnode *dir, const char *name, mode_t mode, str
 	}
 	f->fh = rep.o.fh;
 	f->has_fh = true;
+	f->direct = (rep.o.open_flags & FOPEN_DIRECT_IO) || !vio_caching(dir);
+	if (vio_caching(dir)) {
+		vio_attr_drop(dir);
+		entry_cache(dir, name, &rep.e, *out);
+	}
 	return 0;
 }
 
@@ -267,14 +321,20 @@ static int virtiofs_flush(struct file *f)
 {
 	struct fuse_flush_in in = { .fh = f->fh };
 	struct fuse_req r = req(FUSE_FLUSH, f->vn->nodeid);
-	int err;
+	int err, wb = 0;
 
 	if (!f->has_fh || S_ISDIR(f->vn->type))
 		return 0;
+	if (vio_caching(f->vn))
+		wb = vio_flush_dirty(f);        /* close(2) reports write-back errors */
 	r.nin = 1;
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 	err = fuse_request(conn_of(f->vn), &r);
-	return err == -ENOSYS ? 0 : err;
+	if (vio_caching(f->vn))
+		vio_close_stamp(f);
+	if (err == -ENOSYS)
+		err = 0;
+	return wb ? wb : err;
 }
 
 static void virtiofs_release(struct file *f)
@@ -283,8 +343,14 @@ static void virtiofs_release(struct file *f)
 	struct fuse_release_in in = { .fh = f->fh, .flags = (uint32_t)(f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY)) };
 	struct fuse_req r = req(dir ? FUSE_RELEASEDIR : FUSE_RELEASE, f->vn->nodeid);
 
+	struct vio_node *n = f->vn->priv;
+
 	if (!f->has_fh)
 		return;
+	if (n && n->wb_file == f) {
+		vio_flush_dirty(f);
+		n->wb_file = NULL;
+	}
 	r.nin = 1;
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 	fuse_request(conn_of(f->vn), &r);
@@ -292,6 +358,29 @@ static void virtiofs_release(struct file *f)
 }
 
 static ssize_t virtiofs_read(struct file *f, void *buf, size_t n, off_t off)
+{
+	if (!f->direct)
+		return vio_cached_read(f, buf, n, off);
+	return vio_fuse_read(f, buf, n, off);
+}
+
+static ssize_t virtiofs_write(struct file *f, const void *buf, size_t n, off_t off)
+{
+	ssize_t put;
+
+	if (!f->direct)
+		return vio_cached_write(f, buf, n, off);
+	put = vio_fuse_write(f, buf, n, off);
+	if (put > 0 && vio_caching(f->vn)) {
+		/* Another open of the file may cache pages: they are stale. */
+		pcache_drop(f->vn, 0);
+		vio_attr_drop(f->vn);
+	}
+	return put;
+}
+
+/* READ from the host into buf (no cache), split at max_read. */
+ssize_t vio_fuse_read(struct file *f, void *buf, size_t n, off_t off)
 {
 	struct fuse_conn *c = conn_of(f->vn);
 	size_t done = 0;
@@ -319,7 +408,8 @@ static ssize_t virtiofs_read(struct file *f, void *buf, size_t n, off_t off)
 	return (ssize_t)done;
 }
 
-static ssize_t virtiofs_write(struct file *f, const void *buf, size_t n, off_t off)
+/* WRITE buf to the host (no cache), split at max_write. */
+ssize_t vio_fuse_write(struct file *f, const void *buf, size_t n, off_t off)
 {
 	struct fuse_conn *c = conn_of(f->vn);
 	size_t done = 0;
@@ -429,6 +519,8 @@ static int virtiofs_fsync(struct file *f, bool datasync)
 
 	if (!f->has_fh)
 		return -EBADF;
+	if (!dir && vio_caching(f->vn) && (err = vio_flush_dirty(f)))
+		return err;
 	r.nin = 1;
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 	err = fuse_request(conn_of(f->vn), &r);
@@ -449,6 +541,8 @@ static off_t virtiofs_lseek(struct file *f, off_t off, int whence)
 	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
 	r.min_out = sizeof(out);
 	r.toff = off;
+	if (vio_caching(f->vn) && (err = vio_flush_dirty(f)))
+		return err;     /* holes as the host will have them */
 	err = fuse_request(conn_of(f->vn), &r);
 	if (err == 0)
 		return out.offset > INT64_MAX ? -EIO : (off_t)out.offset;
@@ -475,7 +569,13 @@ static int virtiofs_fallocate(struct file *f, int mode, off_t off, off_t len)
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 	r.toff = off;
 	r.tlen = len;
+	if (vio_caching(f->vn) && (err = vio_flush_dirty(f)))
+		return err;
 	err = fuse_request(conn_of(f->vn), &r);
+	if (vio_caching(f->vn)) {
+		pcache_drop(f->vn, 0);  /* punched holes read as zeros now */
+		vio_truncated(f->vn, INT64_MAX);
+	}
 	return err == -ENOSYS ? -EOPNOTSUPP : err;
 }
 
@@ -489,9 +589,14 @@ static int new_entry(struct vnode *dir, struct fuse_req *r, struct vnode **out)
 	r->out[0] = (struct fuse_arg){ &e, sizeof(e) };
 	r->min_out = sizeof(e);
 	err = fuse_request(conn_of(dir), r);
+	if (vio_caching(dir))
+		vio_attr_drop(dir);     /* its mtime and link count moved */
 	if (err)
 		return err;
-	return entry_vnode(dir->mnt, &e, out);
+	err = entry_vnode(dir->mnt, &e, out);
+	if (!err)
+		entry_cache(dir, r->tname, &e, *out);
+	return err;
 }
 
 static int virtiofs_mkdir(struct vnode *dir, const char *name, mode_t mode, struct vnode **out)
@@ -535,6 +640,9 @@ static int virtiofs_link(struct vnode *vn, struct vnode *dir, const char *name, 
 	struct fuse_link_in in = { .oldnodeid = vn->nodeid };
 	struct fuse_req r = req(FUSE_LINK, dir->nodeid);
 
+	if (vio_caching(vn))
+		vio_attr_drop(vn);
+
 	r.nin = 2;
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 	r.in[1] = (struct fuse_arg){ name, (uint32_t)strlen(name) + 1 };
@@ -545,6 +653,11 @@ static int virtiofs_link(struct vnode *vn, struct vnode *dir, const char *name, 
 static int remove_name(struct vnode *dir, uint32_t op, const char *name)
 {
 	struct fuse_req r = req(op, dir->nodeid);
+
+	if (vio_caching(dir)) {
+		vio_dcache_drop(dir, name);
+		vio_attr_drop(dir);
+	}
 
 	r.nin = 1;
 	r.in[0] = (struct fuse_arg){ name, (uint32_t)strlen(name) + 1 };
@@ -564,6 +677,12 @@ static int virtiofs_rename(struct vnode *odir, const char *oname, struct vnode *
 	struct fuse_req r = req(FUSE_RENAME2, odir->nodeid);
 	int err;
 
+	if (vio_caching(odir)) {
+		vio_dcache_drop(odir, oname);
+		vio_dcache_drop(ndir, nname);
+		vio_attr_drop(odir);
+		vio_attr_drop(ndir);
+	}
 	r.nin = 3;
 	r.in[0] = (struct fuse_arg){ &in2, sizeof(in2) };
 	r.in[1] = (struct fuse_arg){ oname, (uint32_t)strlen(oname) + 1 };
@@ -665,6 +784,8 @@ static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t *star
 
 static void virtiofs_forget(struct vnode *vn)
 {
+	if (vn->priv)
+		vio_node_free(vn);
 	if (vn->nodeid != FUSE_ROOT_ID)
 		fuse_forget(conn_of(vn), vn->nodeid, vn->nlookup);
 }
@@ -696,8 +817,40 @@ static const struct vnode_ops virtiofs_ops = {
 	.forget = virtiofs_forget,
 };
 
-struct mount *virtiofs_mount(const char *tag, bool trace, int *err)
+/* Mount options: cache=none|auto|always, writeback, no_writeback. */
+static int parse_opts(const char *opts, enum vio_cache *cache, bool *writeback)
 {
+	while (opts && *opts) {
+		const char *e = opts;
+		size_t n;
+
+		while (*e && *e != ',')
+			e++;
+		n = (size_t)(e - opts);
+		if (n == 10 && !strncmp(opts, "cache=none", n))
+			*cache = VIO_CACHE_NONE;
+		else if (n == 10 && !strncmp(opts, "cache=auto", n))
+			*cache = VIO_CACHE_AUTO;
+		else if (n == 12 && !strncmp(opts, "cache=always", n))
+			*cache = VIO_CACHE_ALWAYS;
+		else if (n == 9 && !strncmp(opts, "writeback", n))
+			*writeback = true;
+		else if (n == 12 && !strncmp(opts, "no_writeback", n))
+			*writeback = false;
+		else if (n)
+			return -EINVAL;
+		opts = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static const char *const cache_names[] = { "none", "auto", "always" };
+
+struct mount *virtiofs_mount(const char *tag, bool trace, const char *opts, int *err)
+{
+	enum vio_cache cache = VIO_CACHE_NONE;
+	bool writeback = false;
+
 	struct virtio_fs *dev = virtio_fs_find(tag);
 	struct virtiofs *v;
 	struct stat st;
@@ -711,17 +864,31 @@ struct mount *virtiofs_mount(const char *tag, bool trace, int *err)
 		*err = -EBUSY;
 		return NULL;
 	}
+	if (parse_opts(opts, &cache, &writeback)) {
+		kprintf("vfs: %s: bad mount options \"%s\"\n", dev->tag, opts);
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (writeback && cache == VIO_CACHE_NONE) {
+		kprintf("vfs: %s: writeback needs a cache (cache=auto or always); ignored\n", dev->tag);
+		writeback = false;
+	}
 	v = kmalloc(sizeof(*v));
 	if (!v) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = fuse_conn_init(&v->conn, dev, trace);
+	*err = fuse_conn_init(&v->conn, dev, trace, writeback);
 	if (*err) {
 		kfree(v);
 		return NULL;
 	}
 	dev->mounted = true;
+	v->cache = cache;
+	v->writeback = writeback && (v->conn.flags & FUSE_WRITEBACK_CACHE);
+	if (writeback && !v->writeback)
+		kprintf("vfs: %s: the server refused the writeback cache; writing through\n", dev->tag);
+	kprintf("vfs: %s: cache=%s%s\n", dev->tag, cache_names[cache], v->writeback ? ", writeback" : "");
 	memcpy(v->source, dev->tag, sizeof(v->source));
 	v->mnt.source = v->source;
 	v->mnt.ops = &virtiofs_ops;

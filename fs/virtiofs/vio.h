@@ -1,0 +1,109 @@
+/*
+ * Inside the virtio-fs file system: the per-mount and per-node state that
+ * virtiofs.c (the vnode operations) and vcache.c (the caches) share.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "drivers/virtio/virtio_fs.h"
+#include "fs/virtiofs/fuse.h"
+#include "fs/virtiofs/fuse_conn.h"
+#include "fs/vnode.h"
+
+/* What the guest keeps (docs/vfs.md has the table with virtiofsd's modes). */
+enum vio_cache {
+	VIO_CACHE_NONE,         /* nothing: every call asks the host */
+	VIO_CACHE_AUTO,         /* for the validity the host gives; data close-to-open */
+	VIO_CACHE_ALWAYS,       /* everything, never expiring */
+};
+
+struct virtiofs {
+	struct fuse_conn conn;
+	struct mount mnt;
+	char source[VIRTIO_FS_TAG_LEN + 1];
+	enum vio_cache cache;
+	bool writeback;         /* FUSE_WRITEBACK_CACHE agreed: writes stay until flushed */
+};
+
+/* Per-node cache state (vn->priv), made on first use in a caching mount. */
+struct vio_node {
+	bool attr_ok;
+	uint64_t attr_expire;           /* monotonic ns; UINT64_MAX: never */
+	struct stat attr;
+	/* The file's size and mtime when its cached pages were last known
+	 * to match the host (close-to-open check). */
+	bool stamp_ok;
+	off_t stamp_size;
+	struct timespec stamp_mtime;
+	bool stamp_stale;               /* we wrote: refresh the stamp at close */
+	/* Writeback: the size including data not yet sent, and the open file
+	 * whose handle the dirty pages go out through. */
+	bool wsize_ok;
+	off_t wsize;
+	struct file *wb_file;
+	/* Readahead: where a sequential reader goes next, and the window. */
+	uint64_t ra_next;
+	uint32_t ra_pages;
+};
+
+static inline struct virtiofs *vio_of(struct vnode *vn) { return vn->mnt->fs; }
+static inline struct fuse_conn *conn_of(struct vnode *vn) { return &vio_of(vn)->conn; }
+static inline bool vio_caching(struct vnode *vn) { return vio_of(vn)->cache != VIO_CACHE_NONE; }
+
+static inline struct fuse_req vio_req(uint32_t opcode, uint64_t nodeid)
+{
+	struct fuse_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.opcode = opcode;
+	r.nodeid = nodeid;
+	r.toff = r.tlen = -1;
+	return r;
+}
+
+/* ---- vcache.c ---- */
+
+void vio_cache_init(const struct cmdline *cl);
+
+/* The node's cache state (allocated on first use); NULL if out of memory. */
+struct vio_node *vio_node(struct vnode *vn);
+/* Free it, dropping the node's pages (the vnode is going away). */
+void vio_node_free(struct vnode *vn);
+
+/* When something the host said is valid for sec + nsec expires, by mode. */
+uint64_t vio_expiry(struct vnode *vn, uint64_t sec, uint32_t nsec);
+
+/* Dentry cache: (dir, name) → child, holding a reference on both. */
+struct vnode *vio_dcache_get(struct vnode *dir, const char *name);
+void vio_dcache_put(struct vnode *dir, const char *name, struct vnode *child, uint64_t expire);
+void vio_dcache_drop(struct vnode *dir, const char *name);
+/* Drop every entry of mount m (unmount). */
+void vio_dcache_drop_mount(struct mount *m);
+
+/* Attribute cache. */
+bool vio_attr_get(struct vnode *vn, struct stat *st);
+void vio_attr_set(struct vnode *vn, const struct fuse_attr *a, uint64_t expire);
+void vio_attr_drop(struct vnode *vn);
+
+/* File data through the page cache. */
+ssize_t vio_cached_read(struct file *f, void *buf, size_t n, off_t off);
+ssize_t vio_cached_write(struct file *f, const void *buf, size_t n, off_t off);
+/* Send f's node's dirty pages (writeback mode): 0 or -errno. */
+int vio_flush_dirty(struct file *f);
+/* Open: check the node's cached pages against fresh attributes (drop
+ * them if the size or mtime changed), unless keep. */
+int vio_open_check(struct file *f, bool keep);
+/* After closing a file we wrote through: take fresh attributes as the
+ * new stamp, so our own changes do not look like the host's. */
+void vio_close_stamp(struct file *f);
+/* SETATTR size: drop cached data past the new end. */
+void vio_truncated(struct vnode *vn, off_t size);
+
+/* The raw FUSE I/O virtiofs.c already does (no cache). */
+ssize_t vio_fuse_read(struct file *f, void *buf, size_t n, off_t off);
+ssize_t vio_fuse_write(struct file *f, const void *buf, size_t n, off_t off);
+int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st);
