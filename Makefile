@@ -239,6 +239,9 @@ check: | build/.setup
 	$(PYTHON) tests/fs/run-tests
 	REMORA_APPS_REQUIRE=1 $(PYTHON) tests/apps/run-tests
 	REMORA_POSIX_REQUIRE=1 $(PYTHON) tests/posix/run-tests
+	REMORA_POSIX_REQUIRE=1 REMORA_POSIX_CACHE=auto $(PYTHON) tests/posix/run-tests
+	REMORA_POSIX_REQUIRE=1 REMORA_POSIX_CACHE=always $(PYTHON) tests/posix/run-tests
+	REMORA_POSIX_REQUIRE=1 REMORA_POSIX_CACHE=auto REMORA_POSIX_WRITEBACK=1 $(PYTHON) tests/posix/run-tests
 	REMORA_SQLITE_REQUIRE=1 $(PYTHON) tests/sqlite/run-tests
 
 # Longer fuzzing: FUZZ_TIME seconds per target (default 600).

@@ -418,6 +418,7 @@ ssize_t vio_cached_write(struct file *f, const void *buf, size_t len, off_t off)
 		if (b > pg->valid)
 			pg->valid = b;
 		if (!pg->dirty) {
+			n->ndirty++;
 			pg->dirty = true;
 			pg->dirty_from = a;
 			pg->dirty_to = b;
@@ -472,9 +473,14 @@ static int send_batch(struct batch *b)
 	err = fuse_request(c, &r);
 	if (!err && out.size != total)
 		err = -EIO;     /* the host took less than the whole batch */
-	if (!err)
-		for (uint32_t i = 0; i < b->n; i++)
+	if (!err) {
+		struct vio_node *n = b->f->vn->priv;
+		for (uint32_t i = 0; i < b->n; i++) {
 			b->pg[i]->dirty = false;
+			if (n && n->ndirty)
+				n->ndirty--;
+		}
+	}
 	b->n = 0;
 	return err;
 }
@@ -502,7 +508,7 @@ int vio_flush_dirty(struct file *f)
 	uint32_t maxw;
 	int err;
 
-	if (!n || !vio_of(f->vn)->writeback)
+	if (!n || !vio_of(f->vn)->writeback || !n->ndirty)
 		return 0;
 	if ((f->flags & O_ACCMODE) == O_RDONLY || !f->has_fh) {
 		if (!n->wb_file)
@@ -532,6 +538,17 @@ static int writeback_page(struct cpage *pg)
 	return send_batch(&b);
 }
 
+int vio_flush_node(struct vnode *vn)
+{
+	struct vio_node *n = vn->priv;
+	int err;
+
+	if (!n || !n->wb_file || !vio_of(vn)->writeback || !n->ndirty)
+		return 0;
+	err = vio_flush_dirty(n->wb_file);
+	return err ? err : 1;
+}
+
 int vio_open_check(struct file *f, bool keep)
 {
 	struct vio_node *n = vio_node(f->vn);
@@ -540,6 +557,9 @@ int vio_open_check(struct file *f, bool keep)
 
 	if (!n || !S_ISREG(f->vn->type))
 		return 0;
+	/* Never drop dirty pages: the host gets them before we compare. */
+	if ((err = vio_flush_node(f->vn)) < 0)
+		return err;
 	n->ra_pages = 0;
 	if (keep)
 		return 0;
@@ -578,6 +598,13 @@ void vio_close_stamp(struct file *f)
 	}
 }
 
+static int count_dirty(struct cpage *pg, void *arg)
+{
+	(void)pg;
+	((struct vio_node *)arg)->ndirty++;
+	return 0;
+}
+
 void vio_truncated(struct vnode *vn, off_t size)
 {
 	struct vio_node *n = vn->priv;
@@ -600,6 +627,8 @@ void vio_truncated(struct vnode *vn, off_t size)
 		n->wsize_ok = false;
 		n->attr_ok = false;
 		n->stamp_stale = true;
+		n->ndirty = 0;
+		pcache_each_dirty(vn, count_dirty, n);
 	}
 }
 

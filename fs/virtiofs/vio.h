@@ -45,6 +45,7 @@ struct vio_node {
 	bool wsize_ok;
 	off_t wsize;
 	struct file *wb_file;
+	uint64_t ndirty;                /* dirty pages (so clean files cost no scan) */
 	/* Readahead: where a sequential reader goes next, and the window. */
 	uint64_t ra_next;
 	uint32_t ra_pages;
@@ -94,6 +95,9 @@ ssize_t vio_cached_read(struct file *f, void *buf, size_t n, off_t off);
 ssize_t vio_cached_write(struct file *f, const void *buf, size_t n, off_t off);
 /* Send f's node's dirty pages (writeback mode): 0 or -errno. */
 int vio_flush_dirty(struct file *f);
+/* Send the node's dirty pages, if any, through its writeback file: 1 if
+ * there was a writer, 0 if none, or -errno. */
+int vio_flush_node(struct vnode *vn);
 /* Open: check the node's cached pages against fresh attributes (drop
  * them if the size or mtime changed), unless keep. */
 int vio_open_check(struct file *f, bool keep);

@@ -119,6 +119,11 @@ static int virtiofs_lookup(struct vnode *dir, const char *name, struct vnode **o
 
 static int virtiofs_getattr(struct vnode *vn, struct file *f, struct stat *st)
 {
+	/* Writeback: data still in the guest changes size, blocks and mtime
+	 * as the host will report them; send it first, so stat tells the
+	 * truth (Linux keeps these current itself). */
+	if (vio_flush_node(vn) > 0)
+		vio_attr_drop(vn);
 	if (vio_caching(vn) && vio_attr_get(vn, st))
 		return 0;
 	return vio_fuse_getattr(vn, f, st);
