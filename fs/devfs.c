@@ -115,6 +115,7 @@ static int devfs_readdir(struct file *f, vfs_filldir_fn fill, void *ctx)
 			return 0;
 		f->dir_off = i + 1;
 	}
+	f->dir_eof = true;
 	return 0;
 }
 

@@ -60,8 +60,18 @@ static int step(struct vnode *cur, const char *name, struct vnode **out)
 	err = cur->mnt->ops->lookup(cur, name, out);
 	if (err)
 		return err;
-	if (is_dir(*out))
+	if (is_dir(*out)) {
+		/* A server that links a directory into its own subtree would
+		 * make a loop of parent references (never freed, never
+		 * forgotten): refuse it, as Linux does. */
+		for (struct vnode *a = cur; a; a = a->parent) {
+			if (a == *out) {
+				vnode_put(*out);
+				return -ELOOP;
+			}
+		}
 		vnode_set_parent(*out, cur, name);
+	}
 	return 0;
 }
 
@@ -88,16 +98,18 @@ static int splice_link(struct walk *w, struct vnode *link, const char *rest)
 		return -ENOENT;
 	}
 	tlen = (size_t)n;
-	if (tlen + 1 + rlen >= VFS_PATH_MAX) {
+	/* Linux limits each string to PATH_MAX, not their combination; the
+	 * walk buffer holds two of them. */
+	if (tlen + 1 + rlen >= 2 * VFS_PATH_MAX) {
 		kfree(target);
 		return -ENAMETOOLONG;
 	}
-	/* rest may live in w->buf: build in the other half, then copy. A
-	 * final symlink gets no '/' appended, which would demand a dir. */
-	memmove(w->buf + VFS_PATH_MAX + tlen + 1, rest, rlen + 1);
-	memcpy(w->buf + VFS_PATH_MAX, target, tlen);
-	w->buf[VFS_PATH_MAX + tlen] = rlen ? '/' : 0;
-	memmove(w->buf, w->buf + VFS_PATH_MAX, tlen + 1 + rlen + 1);
+	/* rest lives inside w->buf: move it up behind the target's place,
+	 * then put the target in front. A final symlink gets no '/'
+	 * appended, which would demand a directory. */
+	memmove(w->buf + tlen + 1, rest, rlen + 1);
+	memcpy(w->buf, target, tlen);
+	w->buf[tlen] = rlen ? '/' : 0;
 	w->rest = w->buf;
 	if (target[0] == '/') {
 		vnode_put(w->cur);

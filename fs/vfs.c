@@ -106,8 +106,9 @@ static int open_existing(struct vnode *vn, int flags, struct file **out)
 		file_free(f);
 		return err;
 	}
-	if ((flags & O_TRUNC) && S_ISREG(vn->type) && acc != O_RDONLY && vn->mnt->ops->setattr) {
-		/* Harmless if the server already truncated atomically. */
+	if ((flags & O_TRUNC) && S_ISREG(vn->type) && acc != O_RDONLY && vn->mnt->ops->setattr &&
+	    !f->truncated) {
+		/* The server did not truncate as part of OPEN: do it now. */
 		struct vfs_attr a = { .valid = VFS_ATTR_SIZE, .size = 0 };
 		err = vn->mnt->ops->setattr(vn, f, &a);
 		if (err) {
@@ -177,7 +178,11 @@ static int open_creat(struct file *base, const char *path, int flags, mode_t mod
 		vnode_put(dir);
 		return -ENOMEM;
 	}
+	/* CREATE carries O_EXCL, so a name made on the host since our
+	 * LOOKUP still gives EEXIST. */
+	f->flags |= flags & O_EXCL;
 	err = dir->mnt->ops->create(dir, last, S_IFREG | (mode & 07777 & ~umask_), f, &vn);
+	f->flags &= ~O_EXCL;
 	vnode_put(dir);
 	if (err) {
 		file_free(f);
@@ -367,7 +372,7 @@ off_t vfs_lseek(struct file *f, off_t off, int whence)
 		break;
 	case SEEK_CUR:
 		if (off > 0 && f->off > INT64_MAX - off)
-			return -EOVERFLOW;
+			return -EINVAL;         /* Linux's vfs_setpos */
 		pos = f->off + off;
 		break;
 	case SEEK_END:
@@ -375,7 +380,7 @@ off_t vfs_lseek(struct file *f, off_t off, int whence)
 		if (err)
 			return err;
 		if (off > 0 && st.st_size > INT64_MAX - off)
-			return -EOVERFLOW;
+			return -EINVAL;
 		pos = st.st_size + off;
 		break;
 	case SEEK_DATA:
@@ -642,10 +647,23 @@ int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
 	bool trailing;
 	int err;
 
-	if ((mode & S_IFMT) == 0)
+	/* Linux's may_mknod: a directory EPERM; not a file type EINVAL;
+	 * device nodes EPERM (the guest may not make host devices). */
+	switch (mode & S_IFMT) {
+	case 0:
 		mode |= S_IFREG;
-	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode))
-		return S_ISDIR(mode) ? -EINVAL : -EPERM;
+		break;
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	case S_IFDIR:
+	case S_IFCHR:
+	case S_IFBLK:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
 	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
 	if (err)
 		return err;
@@ -793,6 +811,8 @@ int vfs_rename(struct file *obase, const char *oldpath, struct file *nbase,
 		err = odir->mnt->ops->rename(odir, oname, ndir, nname, flags);
 	if (!err && nvn != ovn)
 		vnode_renamed(odir, oname, ndir, nname, flags & RENAME_EXCHANGE);
+	if (!err && nvn && nvn != ovn && !(flags & RENAME_EXCHANGE))
+		nvn->gone = true;       /* replaced: a cwd there has no name now */
 out:
 	vnode_put(nvn);
 	vnode_put(ovn);
@@ -1034,6 +1054,8 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl)
 		return -EBADF;
 	if (type != F_RDLCK && type != F_WRLCK && type != F_UNLCK)
 		return -EINVAL;
+	if (op == F_GETLK && type == F_UNLCK)
+		return -EINVAL;         /* Linux's fcntl_getlk */
 	if (ofd && fl->l_pid != 0)
 		return -EINVAL;
 	if (op != F_GETLK && ((type == F_RDLCK && acc == O_WRONLY) || (type == F_WRLCK && acc == O_RDONLY)))

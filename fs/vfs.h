@@ -85,8 +85,8 @@ int vfs_file_set_flags(struct file *f, int flags);
 
 /* read(2)/write(2) at the file offset, which advances; O_APPEND writes go to
  * the end of the file as the host sees it. Counts may be short only at end
- * of file (reads). -EBADF for the wrong access mode, -EISDIR for reads of a
- * directory, -EINVAL on an O_PATH file. */
+ * of file (reads). -EBADF for the wrong access mode or an O_PATH file,
+ * -EISDIR for reads of a directory. */
 ssize_t vfs_read(struct file *f, void *buf, size_t n);
 ssize_t vfs_write(struct file *f, const void *buf, size_t n);
 

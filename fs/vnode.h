@@ -111,6 +111,7 @@ struct file {
 	uint64_t fh;                    /* the server's file handle */
 	bool has_fh;
 	bool direct;                    /* no page cache for this open (FOPEN_DIRECT_IO, cache=none) */
+	bool truncated;                 /* open() already truncated (atomic O_TRUNC) */
 	/* Directories: the cookie for the next READDIR and whether the host
 	 * said the stream ended. */
 	uint64_t dir_off;

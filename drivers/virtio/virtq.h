@@ -27,7 +27,8 @@
 
 #include "drivers/virtio/virtio.h"
 
-#define VIRTQ_INDIRECT_MAX 32   /* descriptors per indirect table */
+#define VIRTQ_INDIRECT_MAX 64   /* descriptors per indirect table: a FUSE request
+                                   * of 4 + 60 page-cache pages fits in one */
 
 struct virtq_buf {
 	const void *addr;

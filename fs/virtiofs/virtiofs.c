@@ -257,8 +257,9 @@ static int virtiofs_open(struct vnode *vn, struct file *f)
 	/* The host decides too: DIRECT_IO bypasses the page cache for this
 	 * open; KEEP_CACHE says cached pages are still good. */
 	f->direct = (out.open_flags & FOPEN_DIRECT_IO) || !vio_caching(vn);
+	f->truncated = (f->flags & O_TRUNC) && (c->flags & FUSE_ATOMIC_O_TRUNC);
 	if (vio_caching(vn) && !dir) {
-		if (f->flags & O_TRUNC)
+		if (f->truncated)
 			vio_truncated(vn, 0);
 		vio_attr_drop(vn);
 		err = vio_open_check(f, (out.open_flags & FOPEN_KEEP_CACHE) ||

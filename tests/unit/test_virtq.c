@@ -20,7 +20,7 @@
 
 /* ---- The simulated device ------------------------------------------------ */
 
-#define SIM_MAXBUF 64
+#define SIM_MAXBUF (VIRTQ_INDIRECT_MAX + 8)
 
 struct sim_buf {
 	uint8_t *addr;
@@ -439,12 +439,12 @@ static void chain_longer_than_indirect_table(void)
 	struct sim_req r;
 	int tok;
 
-	if (!setup(64, true, false) || !add_and_pop(1, n - 1, 8, &tok, &r))
+	if (!setup(128, true, false) || !add_and_pop(1, n - 1, 8, &tok, &r))
 		return;
 	CHECK(!r.indirect);
 	CHECK_EQ(n, r.ndesc);
 	CHECK_EQ(n, r.nbuf);
-	CHECK_EQ(64 - n, VQ.num_free);
+	CHECK_EQ(128 - n, VQ.num_free);
 	if (!setup(16, true, false))
 		return;
 	CHECK_EQ(-EINVAL, add_n(1, n - 1, 8, &tok));
