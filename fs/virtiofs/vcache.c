@@ -121,12 +121,11 @@ struct vnode *vio_dcache_get(struct vnode *dir, const char *name)
 {
 	struct dentry *d = dfind(dir, name);
 
-	if (!d)
+	if (!d || !fresh(d->expire))
 		return NULL;
-	if (!fresh(d->expire)) {
-		dremove(d);     /* its lookup is forgotten when unused */
-		return NULL;
-	}
+	/* An expired entry stays until the new LOOKUP replaces it (or fails
+	 * and drops it): so the node, with its cached pages, survives a
+	 * re-lookup that returns it again. */
 	return vnode_ref(d->child);
 }
 
@@ -397,6 +396,7 @@ ssize_t vio_cached_write(struct file *f, const void *buf, size_t len, off_t off)
 		n->wsize = size;
 		n->wsize_ok = true;
 	}
+	n->wb_file = f;         /* before any page: eviction may write back through it */
 	while (done < len) {
 		uint64_t pos = (uint64_t)off + done, idx = pos / PG;
 		uint32_t a = (uint32_t)(pos % PG), b = a + (uint32_t)(len - done < PG - a ? len - done : PG - a);
@@ -536,6 +536,25 @@ static int writeback_page(struct cpage *pg)
 	b.f = n->wb_file;
 	b.pg[0] = pg;
 	return send_batch(&b);
+}
+
+void vio_attr_changed(struct vnode *vn, const struct stat *st)
+{
+	struct vio_node *n = vn->priv;
+
+	if (!n || !n->stamp_ok || n->ndirty || vio_of(vn)->cache != VIO_CACHE_AUTO)
+		return;
+	if (st->st_size == n->stamp_size && st->st_mtim.tv_sec == n->stamp_mtime.tv_sec &&
+	    st->st_mtim.tv_nsec == n->stamp_mtime.tv_nsec)
+		return;
+	/* Fresh attributes show another version: our own write-through
+	 * explains it if we wrote since the stamp; else the host changed the
+	 * file and the pages are stale (Linux's auto_inval_data). */
+	if (!n->stamp_stale)
+		pcache_drop(vn, 0);
+	n->stamp_size = st->st_size;
+	n->stamp_mtime = st->st_mtim;
+	n->stamp_stale = false;
 }
 
 int vio_flush_node(struct vnode *vn)

@@ -95,6 +95,9 @@ ssize_t vio_cached_read(struct file *f, void *buf, size_t n, off_t off);
 ssize_t vio_cached_write(struct file *f, const void *buf, size_t n, off_t off);
 /* Send f's node's dirty pages (writeback mode): 0 or -errno. */
 int vio_flush_dirty(struct file *f);
+/* Fresh attributes from the host: in auto mode, drop cached pages of a
+ * file the host has changed (size or mtime moved) since they were read. */
+void vio_attr_changed(struct vnode *vn, const struct stat *st);
 /* Send the node's dirty pages, if any, through its writeback file: 1 if
  * there was a writer, 0 if none, or -errno. */
 int vio_flush_node(struct vnode *vn);

@@ -106,11 +106,13 @@ static int virtiofs_lookup(struct vnode *dir, const char *name, struct vnode **o
 	r.min_out = sizeof(e);
 	r.tname = name;
 	err = fuse_request(conn_of(dir), &r);
-	if (err)
+	if (!err && e.nodeid == 0)
+		err = -ENOENT;          /* a "negative entry": the name does not exist */
+	if (err) {
+		if (vio_caching(dir))
+			vio_dcache_drop(dir, name);     /* an expired entry for it */
 		return err;
-	/* Node id 0 is a "negative entry": the name does not exist. */
-	if (e.nodeid == 0)
-		return -ENOENT;
+	}
 	err = entry_vnode(dir->mnt, &e, out);
 	if (!err)
 		entry_cache(dir, name, &e, *out);
@@ -152,6 +154,8 @@ int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st)
 	if (fuse_check_attr(&out.attr))
 		return -EIO;
 	virtiofs_attr_to_stat(&out.attr, vn->mnt->dev, st);
+	if (vio_caching(vn) && S_ISREG(vn->type))
+		vio_attr_changed(vn, st);
 	if (vio_caching(vn)) {
 		vio_attr_set(vn, &out.attr, vio_expiry(vn, out.attr_valid, out.attr_valid_nsec));
 		vio_attr_get(vn, st);   /* with writeback's local size */
@@ -261,7 +265,8 @@ static int virtiofs_open(struct vnode *vn, struct file *f)
 	if (vio_caching(vn) && !dir) {
 		if (f->truncated)
 			vio_truncated(vn, 0);
-		vio_attr_drop(vn);
+		if (vio_of(vn)->cache != VIO_CACHE_ALWAYS)
+			vio_attr_drop(vn);      /* auto revalidates on open; always keeps */
 		err = vio_open_check(f, (out.open_flags & FOPEN_KEEP_CACHE) ||
 					    vio_of(vn)->cache == VIO_CACHE_ALWAYS);
 		if (err)

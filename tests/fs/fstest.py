@@ -8,11 +8,13 @@ import errno
 import os
 import re
 import shlex
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -45,9 +47,22 @@ def tmp_base():
     return tempfile.gettempdir()
 
 
+_PAT_BASE = bytes((i * 7) & 0xff for i in range(256))
+_PAT_ADD = [bytes((x + c) & 0xff for x in range(256)) for c in range(256)]
+
+
 def pattern(seed, off, n):
-    """tests/guest/fstest.h pat_fill(): the byte at file offset k."""
-    return bytes(((k * 7 + (k >> 8) * 13 + seed * 101) & 0xff) for k in range(off, off + n))
+    """tests/guest/fstest.h pat_fill(): the byte at file offset k is
+    (7k + 13(k >> 8) + 101 seed) & 0xff. Built a 256-byte block at a time
+    (7 * 256 is 0 mod 256, so a block is _PAT_BASE plus a constant), which
+    keeps multi-megabyte patterns quick."""
+    if n <= 0:
+        return b""
+    first, last = off >> 8, (off + n - 1) >> 8
+    blocks = b"".join(_PAT_BASE.translate(_PAT_ADD[(j * 13 + seed * 101) & 0xff])
+                      for j in range(first, last + 1))
+    start = off - (first << 8)
+    return blocks[start:start + n]
 
 
 def write_bytes(path, data, mode=None):
@@ -192,9 +207,12 @@ class Scenario:
         return d
 
     def boot(self, shares, suites, options="", timeout=120, on_line=None, mem="256M",
-             virtiofsd_opts=()):
+             virtiofsd_opts=(), virtiofsd_cache="none", killed=False):
         """Boot the test kernel with shares [(tag, dir)], run suites, and
-        record the fs-SCENARIO case, then one case per guest case line."""
+        record the fs-SCENARIO case, then one case per guest case line.
+        virtiofsd_cache: virtiofsd's -o cache= (none|auto|always).
+        killed: on_line kills QEMU on purpose (kill_vm): the suites are not
+        expected to reach their summaries, QEMU to end by SIGKILL."""
         vm = self.case(f"fs-{self.name}")
         if not os.path.isfile(IMAGE):
             vm.check(False, f"{os.path.relpath(IMAGE, ROOT)} to exist (make build/remora-test)",
@@ -205,12 +223,16 @@ class Scenario:
             append += " " + os.environ["REMORA_FS_OPTIONS"]
         log = os.path.join(LOGDIR, f"fs-{self.name}.log")
         r = qemu.run(image=IMAGE, machine="q35", mem=mem, append=append, virtiofs=shares,
-                     timeout=timeout, log=log, on_line=on_line, virtiofsd_opts=virtiofsd_opts)
+                     timeout=timeout, log=log, on_line=on_line, virtiofsd_opts=virtiofsd_opts,
+                     virtiofsd_cache=virtiofsd_cache)
         self.result = r
         write_info(f"fs-{self.name}", r)
         self.lines = lines_of(r.console)
         vm.tail = self.lines[-40:]
-        self.check_vm(vm, r, suites, timeout)
+        if killed:
+            self.check_killed_vm(vm, r, timeout)
+        else:
+            self.check_vm(vm, r, suites, timeout)
         self.guest_cases(suites)
         return r
 
@@ -242,6 +264,19 @@ class Scenario:
         vm.check(r.status == (1 if failed else 0), f"guest status {1 if failed else 0}",
                  f"status {r.status} (qemu rc {r.qemu_rc})")
 
+    def check_killed_vm(self, vm, r, timeout):
+        """The VM of a scenario that kills QEMU: it was killed (not timed
+        out, not ended by itself), without a panic first."""
+        if r.timed_out:
+            vm.check(False, f"the VM to be killed within {timeout} s", "a timeout")
+            return
+        panic = next((ln for ln in self.lines if ln.startswith("panic:")), None)
+        vm.check(panic is None, "no panic", repr(panic))
+        vm.check(any(ln.startswith("vfs: mounted ") and " on /" in ln for ln in self.lines),
+                 "'vfs: mounted TAG on /'", "no such line")
+        vm.check(r.qemu_rc == -signal.SIGKILL, "QEMU ended by SIGKILL (the harness killed it)",
+                 f"qemu rc {r.qemu_rc}")
+
     def guest_cases(self, suites):
         def split(msg):
             """'expected X, saw Y (f.c:1)' -> (X, 'Y (f.c:1)')"""
@@ -267,6 +302,71 @@ class Scenario:
     def guest_lines(self, prefix):
         return [ln for ln in self.lines if ln.startswith(prefix)]
 
+
+
+# --------------------------------------------------------------------------
+# Pauses: the guest asks, the harness acts on the host, the guest goes on
+
+
+class Pauses:
+    """on_line for suites that pause (fstest_pause): at 'fstest: PAUSE TAG'
+    run actions[TAG](vm) on the host, then type a newline so the guest goes
+    on (unless the action returns False: it ended the VM). Records the tags
+    in order, when each came (time.monotonic()), and what went wrong in an
+    action (a bug in the test: reported by check())."""
+
+    def __init__(self, actions):
+        self.actions = actions
+        self.seen = []
+        self.at = {}
+        self.errors = {}
+        self.results = {}
+
+    def __call__(self, line, vm):
+        if not line.startswith("fstest: PAUSE "):
+            return
+        tag = line.split()[2]
+        self.seen.append(tag)
+        self.at[tag] = time.monotonic()
+        fn = self.actions.get(tag)
+        go_on = True
+        if fn is not None:
+            try:
+                self.results[tag] = fn(vm)
+                go_on = self.results[tag] is not False
+            except Exception as e:  # noqa: BLE001 (reported as a case failure)
+                self.errors[tag] = f"{type(e).__name__}: {e}"
+        if go_on:
+            vm.write("\n")
+
+    def check(self, c, want):
+        """Every pause in want came, in that order, and its action ran."""
+        c.check(self.seen == list(want), f"pauses {' '.join(want)}", " ".join(self.seen) or "none")
+        for tag, err in self.errors.items():
+            c.check(False, f"the host action at PAUSE {tag} to run", err)
+
+
+def kill_vm(vm):
+    """SIGKILL the VM's QEMU (an on_line action: a power cut). Only QEMU:
+    virtiofsd sees the socket close and is stopped by qemu.run as usual."""
+    os.kill(vm._proc.pid, signal.SIGKILL)     # qemu.VM keeps the Popen private
+    return False
+
+
+def classify(data, old, new):
+    """What a read of a file changed from old to new returned: 'old',
+    'new', 'mixed' (every byte is the old or the new file's byte at that
+    offset, e.g. an old page and a new one), or None (garbage)."""
+    if data == old:
+        return "old"
+    if data == new:
+        return "new"
+    if len(data) > max(len(old), len(new)):
+        return None
+    for i, b in enumerate(data):
+        if not ((i < len(old) and old[i] == b) or (i < len(new) and new[i] == b)):
+            return None
+    return "mixed"
 
 
 # --------------------------------------------------------------------------
