@@ -75,6 +75,10 @@ struct dentry {
 	char name[];
 };
 
+/* readahead=SIZE caps the window below the server's max_readahead (0: one
+ * page at a time, for measuring what readahead buys). UINT32_MAX: no cap. */
+static uint32_t ra_cap_bytes = UINT32_MAX;
+
 static struct dentry *dhash[DCACHE_HASH];
 static struct dentry *dlru, *dlru_tail;
 static int ndentries;
@@ -240,6 +244,8 @@ static int fill(struct file *f, struct vio_node *n, uint64_t idx, off_t size)
 	/* Readahead: one page for a random reader; doubling for a sequential
 	 * one, up to max_readahead (and what one request can carry). */
 	pcache_stats(&ps);
+	if (ra_cap_bytes != UINT32_MAX && cap > ra_cap_bytes / PG)
+		cap = ra_cap_bytes / PG;
 	if (cap > FUSE_REQ_PAGES)
 		cap = FUSE_REQ_PAGES;
 	if (cap > c->max_read / PG)
@@ -651,10 +657,29 @@ void vio_truncated(struct vnode *vn, off_t size)
 	}
 }
 
+static uint64_t parse_bytes(const char *s)
+{
+	uint64_t v = 0;
+
+	for (; s && *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	if (s && (*s == 'k' || *s == 'K'))
+		v <<= 10;
+	else if (s && (*s == 'm' || *s == 'M'))
+		v <<= 20;
+	else if (s && (*s == 'g' || *s == 'G'))
+		v <<= 30;
+	return v;
+}
+
 void vio_cache_init(const struct cmdline *cl)
 {
 	const char *s = cmdline_get(cl, "cache.size");
+	const char *ra = cmdline_get(cl, "readahead");
 	uint64_t bytes = 0;
+
+	if (ra)
+		ra_cap_bytes = (uint32_t)(parse_bytes(ra) > UINT32_MAX - 1 ? UINT32_MAX - 1 : parse_bytes(ra));
 
 	for (; s && *s >= '0' && *s <= '9'; s++)
 		bytes = bytes * 10 + (uint64_t)(*s - '0');
