@@ -617,6 +617,25 @@ static int parent_of(struct file *base, const char *path, struct vnode **dir, ch
 	return 0;
 }
 
+/* Where mknod and symlink make a name: the parent (a reference in *dir)
+ * and the last component, after Linux's checks for "", "." and "..", a
+ * trailing slash, and a mount point there. 0 or -errno. */
+static int new_name(struct file *base, const char *path, struct vnode **dir, char *last)
+{
+	bool trailing;
+	int err = parent_of(base, path, dir, last, &trailing, -EEXIST);
+
+	if (err)
+		return err;
+	if (trailing)
+		err = trailing_slash_create(*dir, last);
+	else if (vfs_mount_covering(*dir, last))
+		err = -EEXIST;
+	if (err)
+		vnode_put(*dir);
+	return err;
+}
+
 int vfs_mkdir(struct file *base, const char *path, mode_t mode)
 {
 	struct vnode *dir, *vn;
@@ -644,7 +663,6 @@ int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
 {
 	struct vnode *dir, *vn;
 	char last[VFS_NAME_MAX + 1];
-	bool trailing;
 	int err;
 
 	/* Linux's may_mknod: a directory EPERM; not a file type EINVAL;
@@ -664,14 +682,10 @@ int vfs_mknod(struct file *base, const char *path, mode_t mode, dev_t dev)
 	default:
 		return -EINVAL;
 	}
-	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
+	err = new_name(base, path, &dir, last);
 	if (err)
 		return err;
-	if (trailing)
-		err = trailing_slash_create(dir, last);
-	else if (vfs_mount_covering(dir, last))
-		err = -EEXIST;
-	else if (!dir->mnt->ops->mknod)
+	if (!dir->mnt->ops->mknod)
 		err = -EPERM;
 	else
 		err = dir->mnt->ops->mknod(dir, last, (mode & S_IFMT) | (mode & 07777 & ~umask_), dev, &vn);
@@ -862,7 +876,6 @@ int vfs_symlink(const char *target, struct file *base, const char *path)
 {
 	struct vnode *dir, *vn;
 	char last[VFS_NAME_MAX + 1];
-	bool trailing;
 	size_t tlen = strnlen(target, VFS_PATH_MAX);
 	int err;
 
@@ -870,14 +883,10 @@ int vfs_symlink(const char *target, struct file *base, const char *path)
 		return -ENOENT;
 	if (tlen >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	err = parent_of(base, path, &dir, last, &trailing, -EEXIST);
+	err = new_name(base, path, &dir, last);
 	if (err)
 		return err;
-	if (trailing)
-		err = trailing_slash_create(dir, last);
-	else if (vfs_mount_covering(dir, last))
-		err = -EEXIST;
-	else if (!dir->mnt->ops->symlink)
+	if (!dir->mnt->ops->symlink)
 		err = -EPERM;
 	else
 		err = dir->mnt->ops->symlink(dir, last, target, &vn);

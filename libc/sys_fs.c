@@ -40,6 +40,14 @@ static long at_base(long dirfd, const char *path, struct file **base)
 	return *base ? 0 : -EBADF;
 }
 
+/* A *at() call's path checked and its base found: 0 or -errno. */
+static long path_at(long dirfd, const char *path, struct file **base)
+{
+	long len = ustr_len(path, VFS_PATH_MAX);
+
+	return len < 0 ? len : at_base(dirfd, path, base);
+}
+
 #define FILE_OR_EBADF(f, fd) struct file *f = fd_get((int)(fd)); if (!f) return -EBADF
 
 /* ---- open, close, dup ---- */
@@ -359,12 +367,9 @@ static long sys_fstatfs(const uint64_t *a) { FILE_OR_EBADF(f, a[0]); return do_s
 static long do_mkdirat(long dirfd, const char *path, long mode)
 {
 	struct file *base;
-	long err;
+	long err = path_at(dirfd, path, &base);
 
-	PATH_OK(path);
-	if ((err = at_base(dirfd, path, &base)))
-		return err;
-	return vfs_mkdir(base, path, (mode_t)mode);
+	return err ? err : vfs_mkdir(base, path, (mode_t)mode);
 }
 static long sys_mkdir(const uint64_t *a) { return do_mkdirat(AT_FDCWD, P(a[0]), (long)a[1]); }
 static long sys_mkdirat(const uint64_t *a) { return do_mkdirat((long)a[0], P(a[1]), (long)a[2]); }
@@ -372,12 +377,9 @@ static long sys_mkdirat(const uint64_t *a) { return do_mkdirat((long)a[0], P(a[1
 static long do_mknodat(long dirfd, const char *path, long mode, long dev)
 {
 	struct file *base;
-	long err;
+	long err = path_at(dirfd, path, &base);
 
-	PATH_OK(path);
-	if ((err = at_base(dirfd, path, &base)))
-		return err;
-	return vfs_mknod(base, path, (mode_t)mode, (dev_t)dev);
+	return err ? err : vfs_mknod(base, path, (mode_t)mode, (dev_t)dev);
 }
 static long sys_mknod(const uint64_t *a) { return do_mknodat(AT_FDCWD, P(a[0]), (long)a[1], (long)a[2]); }
 static long sys_mknodat(const uint64_t *a) { return do_mknodat((long)a[0], P(a[1]), (long)a[2], (long)a[3]); }
@@ -385,12 +387,9 @@ static long sys_mknodat(const uint64_t *a) { return do_mknodat((long)a[0], P(a[1
 static long do_unlinkat(long dirfd, const char *path, long flags)
 {
 	struct file *base;
-	long err;
+	long err = path_at(dirfd, path, &base);
 
-	PATH_OK(path);
-	if ((err = at_base(dirfd, path, &base)))
-		return err;
-	return vfs_unlink(base, path, (int)flags);
+	return err ? err : vfs_unlink(base, path, (int)flags);
 }
 static long sys_unlink(const uint64_t *a) { return do_unlinkat(AT_FDCWD, P(a[0]), 0); }
 static long sys_rmdir(const uint64_t *a) { return do_unlinkat(AT_FDCWD, P(a[0]), AT_REMOVEDIR); }

@@ -267,8 +267,7 @@ static int fill(struct file *f, struct vio_node *n, uint64_t idx, off_t size)
 		return -ENOMEM;
 	in = (struct fuse_read_in){ .fh = f->fh, .offset = idx * PG, .size = count * PG,
 				    .flags = (uint32_t)f->flags };
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	r.nout = count;
 	for (uint32_t i = 0; i < count; i++)
 		r.out[i] = (struct fuse_arg){ pages[i]->data, PG };
@@ -346,8 +345,7 @@ static int page_in(struct file *f, struct cpage *pg, off_t size)
 
 	if ((off_t)(pg->index * PG) >= size)
 		return 0;
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	r.nout = 1;
 	r.out[0] = (struct fuse_arg){ pg->data, PG };
 	r.toff = (int64_t)in.offset;
@@ -471,9 +469,7 @@ static int send_batch(struct batch *b)
 	in = (struct fuse_write_in){ .fh = b->f->fh, .offset = start, .size = (uint32_t)total,
 				     .flags = (uint32_t)b->f->flags, .write_flags = FUSE_WRITE_CACHE };
 	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, NULL, 0, &out, sizeof(out));
 	r.toff = (int64_t)start;
 	r.tlen = (int64_t)total;
 	err = fuse_request(c, &r);

@@ -66,6 +66,19 @@ static inline struct fuse_req vio_req(uint32_t opcode, uint64_t nodeid)
 	return r;
 }
 
+/* The common shape of a request: one struct to send and/or one struct to
+ * receive (whose full size a success must carry). NULL/0 for none. */
+static inline void req_args(struct fuse_req *r, const void *in, uint32_t inlen, void *out,
+			    uint32_t outlen)
+{
+	if (inlen)
+		r->in[r->nin++] = (struct fuse_arg){ in, inlen };
+	if (outlen) {
+		r->out[r->nout++] = (struct fuse_arg){ out, outlen };
+		r->min_out = outlen;
+	}
+}
+
 /* ---- vcache.c ---- */
 
 void vio_cache_init(const struct cmdline *cl);

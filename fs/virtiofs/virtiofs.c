@@ -143,11 +143,7 @@ int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st)
 		in.getattr_flags = FUSE_GETATTR_FH;
 		in.fh = f->fh;
 	}
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	err = fuse_request(conn_of(vn), &r);
 	if (err)
 		return err;
@@ -210,11 +206,7 @@ static int virtiofs_setattr(struct vnode *vn, struct file *f, const struct vfs_a
 		in.valid |= FATTR_FH;
 		in.fh = f->fh;
 	}
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	if ((a->valid & VFS_ATTR_SIZE) && vio_caching(vn) && f)
 		vio_flush_dirty(f);     /* dirty data below the new end stays ordered */
 	err = fuse_request(conn_of(vn), &r);
@@ -248,11 +240,7 @@ static int virtiofs_open(struct vnode *vn, struct file *f)
 	int err;
 
 	in.flags = dir ? (uint32_t)(f->flags & (O_ACCMODE | O_DIRECTORY | O_NONBLOCK)) : open_flags(c, f->flags);
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	err = fuse_request(c, &r);
 	if (err)
 		return err;
@@ -338,8 +326,7 @@ static int virtiofs_flush(struct file *f)
 		return 0;
 	if (vio_caching(f->vn))
 		wb = vio_flush_dirty(f);        /* close(2) reports write-back errors */
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	err = fuse_request(conn_of(f->vn), &r);
 	if (vio_caching(f->vn))
 		vio_close_stamp(f);
@@ -362,8 +349,7 @@ static void virtiofs_release(struct file *f)
 		vio_flush_dirty(f);
 		n->wb_file = NULL;
 	}
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	fuse_request(conn_of(f->vn), &r);
 	f->has_fh = false;
 }
@@ -403,8 +389,7 @@ ssize_t vio_fuse_read(struct file *f, void *buf, size_t n, off_t off)
 		struct fuse_req r = req(FUSE_READ, f->vn->nodeid);
 		int err;
 
-		r.nin = 1;
-		r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+		req_args(&r, &in, sizeof(in), NULL, 0);
 		r.nout = 1;
 		r.out[0] = (struct fuse_arg){ (char *)buf + done, chunk };
 		r.toff = (int64_t)in.offset;
@@ -436,9 +421,7 @@ ssize_t vio_fuse_write(struct file *f, const void *buf, size_t n, off_t off)
 		r.nin = 2;
 		r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
 		r.in[1] = (struct fuse_arg){ (const char *)buf + done, chunk };
-		r.nout = 1;
-		r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-		r.min_out = sizeof(out);
+		req_args(&r, NULL, 0, &out, sizeof(out));
 		r.toff = (int64_t)in.offset;
 		r.tlen = chunk;
 		err = fuse_request(c, &r);
@@ -472,8 +455,7 @@ static int virtiofs_readdir(struct file *f, vfs_filldir_fn fill, void *ctx)
 		uint32_t pos = 0;
 		int got, stop = 0;
 
-		r.nin = 1;
-		r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+		req_args(&r, &in, sizeof(in), NULL, 0);
 		r.nout = 1;
 		r.out[0] = (struct fuse_arg){ buf, READDIR_BUF };
 		r.toff = (int64_t)in.offset;
@@ -532,8 +514,7 @@ static int virtiofs_fsync(struct file *f, bool datasync)
 		return -EBADF;
 	if (!dir && vio_caching(f->vn) && (err = vio_flush_dirty(f)))
 		return err;
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	err = fuse_request(conn_of(f->vn), &r);
 	return err == -ENOSYS ? 0 : err;
 }
@@ -546,11 +527,7 @@ static off_t virtiofs_lseek(struct file *f, off_t off, int whence)
 	struct stat st;
 	int err;
 
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	r.toff = off;
 	if (vio_caching(f->vn) && (err = vio_flush_dirty(f)))
 		return err;     /* holes as the host will have them */
@@ -576,8 +553,7 @@ static int virtiofs_fallocate(struct file *f, int mode, off_t off, off_t len)
 	struct fuse_req r = req(FUSE_FALLOCATE, f->vn->nodeid);
 	int err;
 
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	r.toff = off;
 	r.tlen = len;
 	if (vio_caching(f->vn) && (err = vio_flush_dirty(f)))
@@ -732,9 +708,7 @@ static int virtiofs_statfs(struct vnode *vn, struct statfs *st)
 	struct fuse_req r = req(FUSE_STATFS, vn->nodeid);
 	int err;
 
-	r.nout = 1;
-	r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-	r.min_out = sizeof(out);
+	req_args(&r, NULL, 0, &out, sizeof(out));
 	err = fuse_request(conn_of(vn), &r);
 	if (err)
 		return err;
@@ -769,12 +743,9 @@ static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t *star
 
 	if (!(c->flags & FUSE_POSIX_LOCKS) || !f->has_fh)
 		return -ENOSYS;
-	r.nin = 1;
-	r.in[0] = (struct fuse_arg){ &in, sizeof(in) };
+	req_args(&r, &in, sizeof(in), NULL, 0);
 	if (cmd == F_GETLK) {
-		r.nout = 1;
-		r.out[0] = (struct fuse_arg){ &out, sizeof(out) };
-		r.min_out = sizeof(out);
+		req_args(&r, NULL, 0, &out, sizeof(out));
 	}
 	r.toff = (int64_t)*start;
 	r.tlen = (int64_t)(*end - *start);
