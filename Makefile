@@ -256,3 +256,11 @@ clean:
 	$(MAKE) -C tests/unit clean
 
 -include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d) $(APP_OBJS:.o=.d)
+
+# ---- make bench (bench/README.md): remora against a Linux guest, 9p and the
+# host, one run, results in bench/results/. Never part of `make check`.
+# BENCH_QUICK=1: the short run (1 s per test, under 5 minutes).
+BENCH_QUICK ?=
+.PHONY: bench
+bench: | build/.setup
+	$(PYTHON) bench/run $(if $(filter 1,$(BENCH_QUICK)),--quick)

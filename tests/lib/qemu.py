@@ -68,6 +68,8 @@ class Result:
     virtiofsd_log: str = ""             # every virtiofsd's log, one after another
     virtiofsd_cmds: list = dataclasses.field(default_factory=list)
     duration: float = 0.0
+    launched: float | None = None       # time.monotonic() just before QEMU was started
+    ended: float | None = None          # time.monotonic() when QEMU was seen gone
 
 
 # --------------------------------------------------------------------------
@@ -455,9 +457,12 @@ class QMP:
 
 def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
               devices=(), accel="tcg", debug_exit=True, vfs_sock=None,
-              virtiofs_tag="root", qmp_sock=None, extra=(), vfs_socks=()) -> list[str]:
+              virtiofs_tag="root", qmp_sock=None, extra=(), vfs_socks=(), initrd=None,
+              vfs_device_opts="") -> list[str]:
     """vfs_sock/virtiofs_tag: one virtio-fs device; vfs_socks: a list of
-    (socket, tag) for several (used when given)."""
+    (socket, tag) for several (used when given). initrd: -initrd (a Linux
+    guest, tools/linux-guest); vfs_device_opts: more vhost-user-fs-pci
+    properties, e.g. "cache-size=2G" for a DAX window."""
     shares = list(vfs_socks) or ([(vfs_sock, virtiofs_tag)] if vfs_sock is not None else [])
     if machine not in ("pc", "q35", "microvm"):
         raise ValueError(f"bad machine {machine!r} (pc|q35|microvm)")
@@ -475,6 +480,8 @@ def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
         cmd += ["-kernel", image]
     else:
         cmd += ["-cdrom", cdrom, "-boot", "d"]
+    if initrd:
+        cmd += ["-initrd", initrd]
     if append:
         cmd += ["-append", append]
     if debug_exit:
@@ -485,7 +492,8 @@ def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
                 "-numa", "node,memdev=mem"]
     for i, (sock, tag) in enumerate(shares):
         cmd += ["-chardev", f"socket,id=vfs{i},path={sock}",
-                "-device", f"vhost-user-fs-pci,queue-size=1024,chardev=vfs{i},tag={tag}"]
+                "-device", f"vhost-user-fs-pci,queue-size=1024,chardev=vfs{i},tag={tag}"
+                + (f",{vfs_device_opts}" if vfs_device_opts else "")]
     for d in devices:
         cmd += ["-device", d]
     if qmp_sock is not None:
@@ -494,10 +502,11 @@ def build_cmd(*, image=None, cdrom=None, machine="q35", mem="128M", append=None,
     return cmd
 
 
-def decode_status(qemu_rc: int, console: str, stderr: str):
-    """-> (status, exit_code, error, warning)"""
+def decode_status(qemu_rc: int, console: str, stderr: str, power_off_re=None):
+    """-> (status, exit_code, error, warning). power_off_re: the guest's
+    power-off line with the status as group 1 (default remora's)."""
     m = None
-    for m in POWER_OFF_RE.finditer(console):
+    for m in (power_off_re or POWER_OFF_RE).finditer(console):
         pass
     powered = int(m.group(1)) if m else None
     if qemu_rc == 0:
@@ -553,7 +562,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
         virtiofs=None, virtiofs_tag="root", timeout=60, debug_exit=True, qmp=False,
         accel=None, extra=(), stream=None, log=None, print_cmd=False, msg=None,
         on_line=None, virtiofsd_opts=(), virtiofsd_cache="none", stdin=None,
-        on_output=None) -> Result:
+        on_output=None, initrd=None, power_off_re=None, vfs_device_opts="") -> Result:
     """Boot once.  stream: binary file to echo the console to (e.g.
     sys.stdout.buffer); log: path to write the console to; msg: callable for
     'qemu-run: ...' notes (they are also kept in Result.notes); stderr of QEMU
@@ -566,7 +575,8 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
     (an interactive console; QEMU puts a terminal in raw mode and restores
     it when it exits).  virtiofsd_opts: more `-o` options for every
     virtiofsd; virtiofsd_cache: its -o cache= mode, none (default), auto or
-    always."""
+    always.  initrd, vfs_device_opts: see build_cmd; power_off_re: see
+    decode_status (a Linux guest prints its own power-off line)."""
     notes: list[str] = []
     verbose = print_cmd or os.environ.get("REMORA_VERBOSE") == "1"
 
@@ -587,6 +597,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
     threads = []
     pci = None
     timed_out = False
+    launched = ended = None
     t0 = time.monotonic()
     try:
         for i, (tag, src) in enumerate(shares):
@@ -601,7 +612,8 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
         cmd = build_cmd(image=image, cdrom=cdrom, machine=machine, mem=mem, append=append,
                         devices=list(devices), accel=accel, debug_exit=debug_exit,
                         vfs_socks=[(v.sock, v.tag) for v in vfss],
-                        qmp_sock=qmp_sock, extra=list(extra))
+                        qmp_sock=qmp_sock, extra=list(extra), initrd=initrd,
+                        vfs_device_opts=vfs_device_opts)
         if verbose:
             note("cmd: " + shlex.join(cmd))
         # timeout <= 0 (or None): no limit.
@@ -612,9 +624,11 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             raise ValueError(f"bad stdin {stdin!r} (None or 'inherit')")
         else:
             qemu_in = subprocess.PIPE if (on_line or on_output) else subprocess.DEVNULL
+        launched = time.monotonic()
         qemu = _spawn(cmd, stdin=qemu_in, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         vm = VM(qemu, vfss, note)
         partial = [b""]
+        stdout_eof = [None]
 
         def feed_lines(b: bytes):
             data = partial[0] + b
@@ -631,6 +645,9 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             while True:
                 b = os.read(fd, 65536)
                 if not b:
+                    # QEMU's stdout closes when it exits: a sharper
+                    # exit time than the polling wait below.
+                    stdout_eof[0] = time.monotonic()
                     break
                 out_chunks.append(b)
                 if stream is not None:
@@ -708,6 +725,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                 break
             try:
                 qemu.wait(min(left, 0.5))
+                ended = time.monotonic()
                 break
             except subprocess.TimeoutExpired:
                 pass
@@ -715,6 +733,8 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
             _kill_group(qemu, grace=1.0)
         for t in threads:
             t.join(5.0)
+        if ended is not None and stdout_eof[0] is not None:
+            ended = min(ended, stdout_eof[0])
     finally:
         _kill_group(qemu)
         for vfs in vfss:
@@ -739,13 +759,13 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                  stderr=stderr, accel=accel, notes=notes,
                  virtiofsd_cmd=vfss[0].argv if vfss else None,
                  virtiofsd_log=_vfs_logs(vfss), virtiofsd_cmds=[v.argv for v in vfss],
-                 duration=time.monotonic() - t0)
+                 duration=time.monotonic() - t0, launched=launched, ended=ended)
     if timed_out:
         res.exit_code = EXIT_TIMEOUT
         res.error = f"timeout after {timeout:g} s"
         note(res.error)
         return res
-    st, code, err, warn = decode_status(qemu.returncode, console, stderr)
+    st, code, err, warn = decode_status(qemu.returncode, console, stderr, power_off_re)
     res.status, res.exit_code, res.error = st, code, err
     if warn:
         note("warning: " + warn)
