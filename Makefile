@@ -71,7 +71,9 @@ FS_SRCS := \
 	fs/virtiofs/fuse_check.c \
 	fs/virtiofs/fuse_conn.c \
 	fs/virtiofs/virtiofs.c \
-	fs/virtiofs/vcache.c
+	fs/virtiofs/vcache.c \
+	fs/virtiofs/dax.c \
+	fs/virtiofs/vdax.c
 
 LIBC_SRCS := \
 	libc/start.c \

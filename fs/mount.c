@@ -86,10 +86,12 @@ static bool trace_fuse;
 static char default_opts[64];
 
 /* The kernel-wide defaults: cache=none|auto|always, writeback or
- * no_writeback (the root mount uses them; mount= may override). */
+ * no_writeback, dax=auto|always|never (the root mount uses them; mount=
+ * may override). */
 static void root_opts(const struct cmdline *cl)
 {
 	const char *c = cmdline_get(cl, "cache");
+	const char *dax = cmdline_get(cl, "dax");
 	bool wb = false;
 
 	for (int i = 0; i < cl->nopts; i++) {
@@ -98,8 +100,8 @@ static void root_opts(const struct cmdline *cl)
 		else if (!strcmp(cl->opts[i].key, "no_writeback"))
 			wb = false;
 	}
-	ksnprintf(default_opts, sizeof(default_opts), "cache=%s%s", c ? c : "none",
-		  wb ? ",writeback" : "");
+	ksnprintf(default_opts, sizeof(default_opts), "cache=%s%s,dax=%s", c ? c : "none",
+		  wb ? ",writeback" : "", dax ? dax : "auto");
 }
 
 /* defaults, then overrides: later options win in parse_opts. */

@@ -531,6 +531,45 @@ int vfs_fsync(struct file *f, bool datasync)
 	return f->vn->mnt->ops->fsync(f, datasync);
 }
 
+int vfs_mmap(struct file *f, uint64_t va, uint64_t len, off_t off, bool write,
+	     struct vfs_mapping **out)
+{
+	struct vfs_mapping *m;
+	int err;
+
+	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (write && (f->flags & O_ACCMODE) != O_RDWR)
+		return -EACCES;
+	if (!S_ISREG(f->vn->type) || !f->vn->mnt->ops->mmap)
+		return -ENODEV;
+	m = kmalloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	*m = (struct vfs_mapping){ .f = vfs_file_dup(f), .va = va, .len = len, .off = off, .write = write };
+	err = f->vn->mnt->ops->mmap(m);
+	if (err) {
+		vfs_close(m->f);
+		kfree(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+bool vfs_munmap(struct vfs_mapping *m, uint64_t va, uint64_t len)
+{
+	uint64_t lo = va > m->va ? va : m->va, hi = va + len < m->va + m->len ? va + len : m->va + m->len;
+
+	if (lo < hi)
+		m->f->vn->mnt->ops->munmap(m, lo, hi - lo);
+	if (lo > m->va || hi < m->va + m->len)
+		return false;
+	vfs_close(m->f);
+	kfree(m);
+	return true;
+}
+
 int vfs_fallocate(struct file *f, int mode, off_t off, off_t len)
 {
 	if (off < 0 || len <= 0)

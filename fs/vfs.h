@@ -185,6 +185,26 @@ int vfs_lock(struct file *f, int cmd, struct flock *fl);
  * (virtiofsd offers no flock forwarding without -o flock); see vfs_lock. */
 int vfs_flock(struct file *f, int op);
 
+/* Shared file mappings (mmap MAP_SHARED; needs a DAX window, docs/dax.md).
+ * The caller (libc/sys_mem.c) picks the virtual address; the file system
+ * fills the page tables with the file's pages there. */
+struct vfs_mapping {
+	struct file *f;                 /* a reference, held while mapped */
+	uint64_t va, len;               /* page-aligned */
+	off_t off;                      /* file offset of va */
+	bool write;
+	void *priv;                     /* the file system's */
+	struct vfs_mapping *next;       /* the caller's list */
+};
+/* A new mapping of f (a reference is taken): *out, or -ENODEV when the
+ * file system cannot share this file's pages, -EACCES for a writable
+ * mapping of a file not open for writing, -ENOMEM. */
+int vfs_mmap(struct file *f, uint64_t va, uint64_t len, off_t off, bool write,
+	     struct vfs_mapping **out);
+/* Unmap [va, va+len) of m; when none of m is left, free it (and drop the
+ * file reference): returns true then. */
+bool vfs_munmap(struct vfs_mapping *m, uint64_t va, uint64_t len);
+
 /* How /proc/self/fd/N finds descriptor N's file (the descriptor table lives
  * in libc/fd.c); see fs/namei.c. */
 void vfs_set_fd_lookup(struct file *(*fn)(int fd));

@@ -72,6 +72,12 @@ struct vnode_ops {
 	int (*lock)(struct file *f, uint64_t owner, int cmd, uint64_t *start, uint64_t *end,
 		    int *type, uint32_t *pid);
 	int (*statfs)(struct vnode *vn, struct statfs *st);
+	/* mmap(MAP_SHARED): map vm->len bytes of vm->f from vm->off at vm->va
+	 * in the kernel's page tables (vm->write: writable), sharing the
+	 * file's pages with the host. -ENODEV when this file cannot be. */
+	int (*mmap)(struct vfs_mapping *vm);
+	/* Remove [va, va+len) (page-aligned, inside vm) of such a mapping. */
+	void (*munmap)(struct vfs_mapping *vm, uint64_t va, uint64_t len);
 	/* The last reference is gone: hand back nlookup and free fs state. */
 	void (*forget)(struct vnode *vn);
 };

@@ -57,7 +57,10 @@ static void sse_init(void)
 	uint64_t cr0 = read_cr0();
 
 	cr0 &= ~(uint64_t)(CR0_EM | CR0_TS);
-	cr0 |= CR0_MP | CR0_NE;
+	/* WP: ring 0 honours read-only pages too, so an application's store
+	 * to a PROT_READ shared file mapping faults here instead of reaching
+	 * a read-only mapping on the host (which would kill the VM). */
+	cr0 |= CR0_MP | CR0_NE | CR0_WP;
 	write_cr0(cr0);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	/* MXCSR keeps its reset value 0x1F80 (all exceptions masked), which is

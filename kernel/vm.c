@@ -93,6 +93,22 @@ void vm_unmap(uint64_t pa, uint64_t len)
 	write_cr3(root);
 }
 
+int vm_map_at(uint64_t va, uint64_t pa, uint64_t len, enum pt_cache cache, bool writable)
+{
+	if (((va | pa | len) & 0xfff) || len == 0 || va < phys_limit || pa + len < pa ||
+	    pa + len > phys_limit)
+		return -EINVAL;
+	if (pt_map(&ops, root, va, pa, len, cache, (writable ? PT_WRITE : 0) | noexec) != 0)
+		return -ENOMEM;
+	write_cr3(root);
+	return 0;
+}
+
+uint64_t vm_phys_limit(void)
+{
+	return phys_limit;
+}
+
 int vm_lookup(uint64_t va, uint64_t *pa, uint64_t *entry)
 {
 	return pt_lookup(&ops, root, va, pa, entry);

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/boot_info.h"
@@ -22,6 +23,16 @@ void *vm_map(uint64_t pa, uint64_t len, enum pt_cache cache);
 
 /* Remove the mapping of the pages covering [pa, pa+len). */
 void vm_unmap(uint64_t pa, uint64_t len);
+
+/* Map [va, va+len) to [pa, pa+len) (all 4 KiB aligned) with the given
+ * caching type, writable or read-only, never executable: for addresses
+ * outside the identity map (at or above the physical address width), such
+ * as applications' shared file mappings. 0, -EINVAL, -ENOMEM. Undo with
+ * vm_unmap(va, len). */
+int vm_map_at(uint64_t va, uint64_t pa, uint64_t len, enum pt_cache cache, bool writable);
+
+/* The first address above the identity map (1 << physical address width). */
+uint64_t vm_phys_limit(void);
 
 /* 0 and the leaf entry if va is mapped, else -ENOENT. */
 int vm_lookup(uint64_t va, uint64_t *pa, uint64_t *entry);

@@ -8,8 +8,10 @@
  *   - Anonymous memory (private or shared: with one process, shared
  *     anonymous memory has nobody to share with): zeroed pages.
  *   - MAP_PRIVATE file mappings: the file's bytes are read in at map time.
- *   - MAP_SHARED file mappings need DAX (a later piece of work): EINVAL,
- *     with a console note.
+ *   - MAP_SHARED file mappings are the file's own pages in the virtio-fs
+ *     DAX window (fs/virtiofs/vdax.c), mapped at addresses above the
+ *     identity map: stores reach the host's file, and the host's writes
+ *     are seen at once. Without a window: ENODEV, with a console note.
  *   - mprotect is accepted but not enforced: all RAM is mapped read-write
  *     and executable in ring 0 (docs/libc.md).
  *   - MAP_FIXED works only inside memory this program already mapped.
@@ -26,6 +28,7 @@
 #include "kernel/heap.h"
 #include "kernel/kprintf.h"
 #include "kernel/mem.h"
+#include "kernel/vm.h"
 #include "libc/libc.h"
 
 #define PAGE 4096ull
@@ -38,6 +41,24 @@ struct region {
 
 static struct region *regions;
 static uint64_t brk_base, brk_cur, brk_max;
+
+/* Shared file mappings live at [SHARED_BASE, SHARED_END), above the
+ * identity map of physical memory; addresses are never reused. */
+#define SHARED_BASE (1ull << 46)
+#define SHARED_END  (1ull << 47)
+#define ALIGN_2M    (2ull << 20)
+static struct vfs_mapping *smaps;
+static uint64_t shared_next;
+
+static uint64_t shared_base(void)
+{
+	return vm_phys_limit() > SHARED_BASE ? vm_phys_limit() : SHARED_BASE;
+}
+
+static bool in_shared(uint64_t a, uint64_t b)
+{
+	return a < SHARED_END && b > shared_base();
+}
 
 static struct region *region_find(uint64_t a)
 {
@@ -128,6 +149,54 @@ static long fill_from_file(void *p, uint64_t len, int fd, uint64_t off)
 	return n < 0 ? n : 0;
 }
 
+/* A shared mapping of fd: the file's pages at a fresh address whose offset
+ * within 2 MiB matches off's, so whole ranges can use 2 MiB pages. */
+static long map_shared(uint64_t len, uint64_t prot, int fd, uint64_t off)
+{
+	struct file *f = fd_get(fd);
+	struct vfs_mapping *m;
+	uint64_t va, n = PAGES(len) * PAGE;
+	int err;
+
+	if (!f)
+		return -EBADF;
+	if (!shared_next)
+		shared_next = shared_base();
+	va = ((shared_next + ALIGN_2M - 1) & ~(ALIGN_2M - 1)) + (off & (ALIGN_2M - 1));
+	if (va + n > SHARED_END || va + n < va)
+		return -ENOMEM;
+	err = vfs_mmap(f, va, n, (off_t)off, prot & PROT_WRITE, &m);
+	if (err == -ENODEV) {
+		static bool said;
+		if (!said) {
+			said = true;
+			kprintf("remora: mmap MAP_SHARED of a file needs a virtio-fs DAX window, and this "
+				"file has none: ENODEV (docs/dax.md)\n");
+		}
+	}
+	if (err)
+		return err;
+	shared_next = va + n;
+	m->next = smaps;
+	smaps = m;
+	return (long)va;
+}
+
+/* munmap/msync over shared mappings: for each one overlapping [a, b). */
+static int unmap_shared(uint64_t a, uint64_t b)
+{
+	for (struct vfs_mapping **pp = &smaps; *pp;) {
+		struct vfs_mapping *m = *pp;
+
+		if (a < m->va + m->len && b > m->va && vfs_munmap(m, a, b - a)) {
+			*pp = m->next;
+			continue;
+		}
+		pp = &m->next;
+	}
+	return 0;
+}
+
 static long sys_mmap(const uint64_t *a)
 {
 	uint64_t addr = a[0], len = a[1], flags = a[3], off = a[5];
@@ -143,15 +212,16 @@ static long sys_mmap(const uint64_t *a)
 		return -EINVAL;
 	n = PAGES(len);
 	if (!anon && type != MAP_PRIVATE) {
-		static bool said;
-		if (!fd_get(fd))
-			return -EBADF;
-		if (!said) {
-			said = true;
-			kprintf("remora: mmap MAP_SHARED of a file needs DAX, which this kernel does not "
-				"have yet: EINVAL\n");
+		if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+			static bool said;
+			if (!said) {
+				said = true;
+				kprintf("remora: mmap MAP_SHARED|MAP_FIXED of a file is not supported: "
+					"EINVAL\n");
+			}
+			return -EINVAL;
 		}
-		return -EINVAL;
+		return map_shared(len, a[2], fd, off);
 	}
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE - 1))
@@ -184,6 +254,8 @@ static long sys_munmap(const uint64_t *a)
 
 	if ((addr & (PAGE - 1)) || len == 0)
 		return -EINVAL;
+	if (in_shared(addr, addr + PAGES(len) * PAGE))
+		return unmap_shared(addr, addr + PAGES(len) * PAGE);
 	return unmap_range(addr, addr + PAGES(len) * PAGE);
 }
 
@@ -237,9 +309,24 @@ static long sys_madvise(const uint64_t *a)
 
 static long sys_msync(const uint64_t *a)
 {
-	if (a[0] & (PAGE - 1))
+	uint64_t addr = a[0], end = addr + PAGES(a[1]) * PAGE, flags = a[2];
+	int err = 0;
+
+	if ((addr & (PAGE - 1)) || (flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	return 0;       /* private mappings only: nothing to write back */
+	/* Shared mappings: the stores are already in the host's page cache
+	 * (the window maps the file); FSYNC puts them on its disk. MS_ASYNC
+	 * asks for nothing more than that, as on Linux. */
+	if (!(flags & MS_SYNC))
+		return 0;
+	for (struct vfs_mapping *m = smaps; m; m = m->next)
+		if (addr < m->va + m->len && end > m->va) {
+			int e = vfs_fsync(m->f, false);
+			if (e && !err)
+				err = e;
+		}
+	return err;
 }
 
 /* brk: a region reserved at the first call, 1/8 of RAM up to 64 MiB; the

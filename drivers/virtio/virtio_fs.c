@@ -14,6 +14,7 @@
 #include "kernel/heap.h"
 #include "kernel/irq.h"
 #include "kernel/kprintf.h"
+#include "kernel/mem.h"
 #include "kernel/x86.h"
 
 enum wait_mode { WAIT_POLL, WAIT_IRQ, WAIT_ADAPTIVE };
@@ -178,6 +179,21 @@ struct virtio_fs *virtio_fs_find(const char *tag)
 		if (!tag || !strcmp(devs[i]->tag, tag))
 			return devs[i];
 	return NULL;
+}
+
+bool virtio_fs_host_visible(const void *p, uint64_t len)
+{
+	uint64_t a = (uintptr_t)p;
+
+	if (a + len < a || a + len > mem_top())
+		return false;
+	for (int i = 0; i < ndevs; i++) {
+		const struct virtio_shm *w = devs[i]->dax;
+
+		if (w && a < w->addr + w->len && a + len > w->addr)
+			return false;
+	}
+	return true;
 }
 
 struct virtio_fs *virtio_fs_get(int n)

@@ -60,6 +60,12 @@ struct virtio_fs *virtio_fs_get(int n);
 int virtio_fs_request(struct virtio_fs *fs, const struct virtq_buf *bufs,
 		      unsigned nout, unsigned nin);
 
+/* True when the device can reach [p, p+len) through a descriptor: RAM
+ * (identity-mapped, below mem_top) and not inside any device's shared
+ * memory window. An application's shared file mapping or a window address
+ * is not: such buffers are bounced (fs/virtiofs/fuse_conn.c). */
+bool virtio_fs_host_visible(const void *p, uint64_t len);
+
 /* Send a one-way request (FORGET, BATCH_FORGET) on the high-priority
  * queue. The bytes are copied, so the caller's buffer is free on return.
  * 0, -ENOMEM, or -EIO for a broken queue. */

@@ -138,27 +138,41 @@ uint32_t dax_reclaim(struct dax_mgr *m, uint32_t want)
 	return m->nfree;
 }
 
-static void note_get(struct dax_mgr *m, bool reclaimed)
+static void note_get(struct dax_mgr *m, bool miss)
 {
 	/* A decaying count over roughly the last THRASH_WINDOW gets. */
 	if (m->recent == THRASH_WINDOW) {
 		m->recent /= 2;
-		m->recent_reclaims /= 2;
+		m->recent_misses /= 2;
 	}
 	m->recent++;
-	m->recent_reclaims += reclaimed;
+	m->recent_misses += miss;
 }
 
 bool dax_thrashing(const struct dax_mgr *m)
 {
-	return m->recent >= THRASH_WINDOW / 2 && m->recent_reclaims * 2 > m->recent;
+	/* Most recent gets missed, and the window has no room to spare: each
+	 * miss costs a mapping thrown out. Misses into free ranges (a cold
+	 * window) are not thrashing. */
+	return m->recent >= THRASH_WINDOW / 2 && m->recent_misses * 2 > m->recent &&
+	       m->nfree <= 2 * m->low_water;
+}
+
+struct dax_range *dax_find(struct dax_mgr *m, void *owner, uint64_t foff)
+{
+	return lookup(m, owner, foff >> DAX_RANGE_SHIFT);
+}
+
+void dax_note_bypass(struct dax_mgr *m)
+{
+	m->st.bypasses++;
+	note_get(m, true);
 }
 
 struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool write, int *err)
 {
 	uint64_t fidx = foff >> DAX_RANGE_SHIFT;
 	struct dax_range *r = lookup(m, owner, fidx);
-	bool reclaimed = false;
 
 	*err = 0;
 	if (r) {
@@ -193,7 +207,6 @@ struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool wr
 		if ((*err = release(m, &victim, 1)))
 			return NULL;
 		m->st.inline_reclaims++;
-		reclaimed = true;
 	}
 	r = m->free;
 	*err = m->ops->map(m->ctx, owner, fidx << DAX_RANGE_SHIFT, (uint64_t)r->slot << DAX_RANGE_SHIFT,
@@ -210,7 +223,7 @@ struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool wr
 	m->hash[bucket(m, owner, fidx)] = r;
 	lru_front(m, r);
 	m->st.maps++;
-	note_get(m, reclaimed);
+	note_get(m, true);
 	return r;
 }
 

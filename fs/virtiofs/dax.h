@@ -46,7 +46,7 @@ struct dax_range {
 };
 
 struct dax_stats {
-	uint64_t hits, maps, upgrades, unmaps, unmap_batches, inline_reclaims, busy_fails;
+	uint64_t hits, maps, upgrades, unmaps, unmap_batches, inline_reclaims, busy_fails, bypasses;
 };
 
 struct dax_mgr {
@@ -58,9 +58,9 @@ struct dax_mgr {
 	struct dax_range *lru, *lru_tail;
 	struct dax_range **hash;        /* nhash buckets */
 	uint32_t nhash;
-	/* Thrashing: of the last `window` gets, how many needed an inline
-	 * reclaim (a remap that threw another mapping out). */
-	uint32_t recent, recent_reclaims;
+	/* Thrashing: of roughly the last 64 gets, how many missed (needed a
+	 * SETUPMAPPING, or were sent around the window by dax_note_bypass). */
+	uint32_t recent, recent_misses;
 	struct dax_stats st;
 };
 
@@ -90,7 +90,15 @@ int dax_drop(struct dax_mgr *m, void *owner, uint64_t from);
  * `want` are free (or nothing more can go). The number free after. */
 uint32_t dax_reclaim(struct dax_mgr *m, uint32_t want);
 
-/* True when most recent gets had to throw out a mapping to make room: the
- * window is too small for the access pattern, and FUSE_READ/WRITE would be
- * cheaper than remapping (docs/dax.md). */
+/* True when most recent gets missed while the window was (nearly) full, so
+ * each one threw another mapping out: the window is too small for the
+ * access pattern, and FUSE_READ/WRITE is cheaper than remapping
+ * (docs/dax.md). */
 bool dax_thrashing(const struct dax_mgr *m);
+
+/* The mapped range of owner covering foff, or NULL; no pin, no LRU move. */
+struct dax_range *dax_find(struct dax_mgr *m, void *owner, uint64_t foff);
+
+/* The caller served a missing range without the window (thrashing): it
+ * counts as a miss, so the signal holds while the pattern lasts. */
+void dax_note_bypass(struct dax_mgr *m);

@@ -15,6 +15,7 @@
 #include "fs/virtiofs/fuse_conn.h"
 #include "kernel/clock.h"
 #include "kernel/errno.h"
+#include "kernel/heap.h"
 #include "kernel/kprintf.h"
 
 #define PAGE_SIZE 4096
@@ -67,7 +68,7 @@ static void trace_line(struct fuse_conn *c, const struct fuse_req *r, uint64_t u
 			fuse_opname(r->opcode), r->nodeid, detail, r->out_len, ns / 1000);
 }
 
-int fuse_request(struct fuse_conn *c, struct fuse_req *r)
+static int exchange(struct fuse_conn *c, struct fuse_req *r)
 {
 	struct fuse_in_header ih;
 	struct fuse_out_header oh;
@@ -118,6 +119,62 @@ int fuse_request(struct fuse_conn *c, struct fuse_req *r)
 			ih.unique);
 	if (c->trace)
 		trace_line(c, r, ih.unique, err, clock_monotonic_ns() - t0);
+	return err;
+}
+
+/* A part the device cannot reach (an application's shared file mapping,
+ * a DAX window address: virtiofsd sees only guest RAM) goes through a
+ * kernel buffer instead. Rare, so plain kmalloc. */
+static bool bounce(struct fuse_arg *a, unsigned n, void **saved, bool copy_in)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!a[i].len || virtio_fs_host_visible(a[i].p, a[i].len))
+			continue;
+		saved[i] = (void *)a[i].p;
+		a[i].p = kmalloc(a[i].len);
+		if (!a[i].p) {
+			a[i].p = saved[i];
+			return false;
+		}
+		if (copy_in)
+			memcpy((void *)a[i].p, saved[i], a[i].len);
+	}
+	return true;
+}
+
+static void unbounce(struct fuse_arg *a, unsigned n, void **saved, uint32_t copy_out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t k = copy_out < a[i].len ? copy_out : a[i].len;
+
+		if (saved[i]) {
+			memcpy(saved[i], a[i].p, k);
+			kfree((void *)a[i].p);
+			a[i].p = saved[i];
+		}
+		copy_out -= k;
+	}
+}
+
+int fuse_request(struct fuse_conn *c, struct fuse_req *r)
+{
+	void *in_saved[3 + FUSE_REQ_PAGES], *out_saved[2 + FUSE_REQ_PAGES];
+	bool visible = true;
+	int err;
+
+	for (unsigned i = 0; i < r->nin && visible; i++)
+		visible = !r->in[i].len || virtio_fs_host_visible(r->in[i].p, r->in[i].len);
+	for (unsigned i = 0; i < r->nout && visible; i++)
+		visible = !r->out[i].len || virtio_fs_host_visible(r->out[i].p, r->out[i].len);
+	if (visible)
+		return exchange(c, r);
+	memset(in_saved, 0, sizeof(in_saved[0]) * r->nin);
+	memset(out_saved, 0, sizeof(out_saved[0]) * r->nout);
+	err = -ENOMEM;
+	if (bounce(r->in, r->nin, in_saved, true) && bounce(r->out, r->nout, out_saved, false))
+		err = exchange(c, r);
+	unbounce(r->in, r->nin, in_saved, 0);
+	unbounce(r->out, r->nout, out_saved, err ? 0 : r->out_len);
 	return err;
 }
 

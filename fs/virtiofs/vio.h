@@ -21,12 +21,23 @@ enum vio_cache {
 	VIO_CACHE_ALWAYS,       /* everything, never expiring */
 };
 
+/* dax= mount option: use the device's window when it has one (auto), or
+ * refuse to mount without one (always), or never. */
+enum vio_dax_mode {
+	VIO_DAX_AUTO,
+	VIO_DAX_ALWAYS,
+	VIO_DAX_NEVER,
+};
+
+struct vio_dax;
+
 struct virtiofs {
 	struct fuse_conn conn;
 	struct mount mnt;
 	char source[VIRTIO_FS_TAG_LEN + 1];
 	enum vio_cache cache;
 	bool writeback;         /* FUSE_WRITEBACK_CACHE agreed: writes stay until flushed */
+	struct vio_dax *dax;    /* the window serves regular files' data; NULL: no DAX */
 };
 
 /* Per-node cache state (vn->priv), made on first use in a caching mount. */
@@ -49,11 +60,16 @@ struct vio_node {
 	/* Readahead: where a sequential reader goes next, and the window. */
 	uint64_t ra_next;
 	uint32_t ra_pages;
+	/* DAX: the file size window accesses are bounded by (vdax.c). */
+	bool dsize_ok;
+	off_t dsize;
 };
 
 static inline struct virtiofs *vio_of(struct vnode *vn) { return vn->mnt->fs; }
 static inline struct fuse_conn *conn_of(struct vnode *vn) { return &vio_of(vn)->conn; }
 static inline bool vio_caching(struct vnode *vn) { return vio_of(vn)->cache != VIO_CACHE_NONE; }
+/* The DAX window serves this node's data (regular files of a DAX mount). */
+static inline bool vio_dax(struct vnode *vn) { return vio_of(vn)->dax && S_ISREG(vn->type); }
 
 /* A request with no parts yet. Only the header fields are set: the part
  * arrays (room for 60 pages, about 2 KiB) are filled up to nin/nout by the
@@ -132,3 +148,24 @@ void vio_truncated(struct vnode *vn, off_t size);
 ssize_t vio_fuse_read(struct file *f, void *buf, size_t n, off_t off);
 ssize_t vio_fuse_write(struct file *f, const void *buf, size_t n, off_t off);
 int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st);
+
+/* ---- vdax.c (docs/dax.md) ---- */
+
+/* At mount, after INIT: set v->dax up from the device's window. 0 (with
+ * one console line saying why when auto finds no usable window), or
+ * -EINVAL when mode is always and there is none. */
+int vio_dax_init(struct virtiofs *v, enum vio_dax_mode mode);
+/* At unmount: the window's statistics on the console. */
+void vio_dax_unmount(struct virtiofs *v);
+/* File data through the window (FUSE for what it cannot serve). */
+ssize_t vio_dax_read(struct file *f, void *buf, size_t n, off_t off);
+ssize_t vio_dax_write(struct file *f, const void *buf, size_t n, off_t off);
+/* The host reported the file's size. */
+void vio_dax_size(struct vnode *vn, off_t size);
+/* Before a SETATTR that truncates to size: unmap what lies past it. */
+int vio_dax_truncate(struct vnode *vn, off_t size);
+/* The node is going away: give its ranges back. */
+void vio_dax_forget(struct vnode *vn);
+/* mmap(MAP_SHARED) of a regular file: vnode_ops mmap/munmap. */
+int vio_dax_mmap(struct vfs_mapping *vm);
+void vio_dax_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len);

@@ -152,6 +152,7 @@ int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st)
 	virtiofs_attr_to_stat(&out.attr, vn->mnt->dev, st);
 	if (vio_caching(vn) && S_ISREG(vn->type))
 		vio_attr_changed(vn, st);
+	vio_dax_size(vn, st->st_size);
 	if (vio_caching(vn)) {
 		vio_attr_set(vn, &out.attr, vio_expiry(vn, out.attr_valid, out.attr_valid_nsec));
 		vio_attr_get(vn, st);   /* with writeback's local size */
@@ -209,7 +210,11 @@ static int virtiofs_setattr(struct vnode *vn, struct file *f, const struct vfs_a
 	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	if ((a->valid & VFS_ATTR_SIZE) && vio_caching(vn) && f)
 		vio_flush_dirty(f);     /* dirty data below the new end stays ordered */
+	if (a->valid & VFS_ATTR_SIZE)
+		vio_dax_truncate(vn, a->size);  /* nothing mapped past the new end */
 	err = fuse_request(conn_of(vn), &r);
+	if (!err && fuse_check_attr(&out.attr) == 0)
+		vio_dax_size(vn, (off_t)out.attr.size);
 	if (!vio_caching(vn))
 		return err;
 	if (a->valid & VFS_ATTR_SIZE && !err)
@@ -356,6 +361,8 @@ static void virtiofs_release(struct file *f)
 
 static ssize_t virtiofs_read(struct file *f, void *buf, size_t n, off_t off)
 {
+	if (vio_dax(f->vn))
+		return vio_dax_read(f, buf, n, off);
 	if (!f->direct)
 		return vio_cached_read(f, buf, n, off);
 	return vio_fuse_read(f, buf, n, off);
@@ -365,6 +372,8 @@ static ssize_t virtiofs_write(struct file *f, const void *buf, size_t n, off_t o
 {
 	ssize_t put;
 
+	if (vio_dax(f->vn))
+		return vio_dax_write(f, buf, n, off);
 	if (!f->direct)
 		return vio_cached_write(f, buf, n, off);
 	put = vio_fuse_write(f, buf, n, off);
@@ -764,8 +773,19 @@ static int virtiofs_lock(struct file *f, uint64_t owner, int cmd, uint64_t *star
 	return 0;
 }
 
+static int virtiofs_mmap(struct vfs_mapping *vm)
+{
+	return vio_dax_mmap(vm);
+}
+
+static void virtiofs_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len)
+{
+	vio_dax_munmap(vm, va, len);
+}
+
 static void virtiofs_forget(struct vnode *vn)
 {
+	vio_dax_forget(vn);
 	if (vn->priv)
 		vio_node_free(vn);
 	if (vn->nodeid != FUSE_ROOT_ID)
@@ -796,11 +816,14 @@ static const struct vnode_ops virtiofs_ops = {
 	.readlink = virtiofs_readlink,
 	.statfs = virtiofs_statfs,
 	.lock = virtiofs_lock,
+	.mmap = virtiofs_mmap,
+	.munmap = virtiofs_munmap,
 	.forget = virtiofs_forget,
 };
 
-/* Mount options: cache=none|auto|always, writeback, no_writeback. */
-static int parse_opts(const char *opts, enum vio_cache *cache, bool *writeback)
+/* Mount options: cache=none|auto|always, writeback, no_writeback,
+ * dax=auto|always|never. */
+static int parse_opts(const char *opts, enum vio_cache *cache, bool *writeback, enum vio_dax_mode *dax)
 {
 	while (opts && *opts) {
 		const char *e = opts;
@@ -819,6 +842,12 @@ static int parse_opts(const char *opts, enum vio_cache *cache, bool *writeback)
 			*writeback = true;
 		else if (n == 12 && !strncmp(opts, "no_writeback", n))
 			*writeback = false;
+		else if (n == 8 && !strncmp(opts, "dax=auto", n))
+			*dax = VIO_DAX_AUTO;
+		else if (n == 10 && !strncmp(opts, "dax=always", n))
+			*dax = VIO_DAX_ALWAYS;
+		else if (n == 9 && !strncmp(opts, "dax=never", n))
+			*dax = VIO_DAX_NEVER;
 		else if (n)
 			return -EINVAL;
 		opts = *e ? e + 1 : e;
@@ -831,6 +860,7 @@ static const char *const cache_names[] = { "none", "auto", "always" };
 struct mount *virtiofs_mount(const char *tag, bool trace, const char *opts, int *err)
 {
 	enum vio_cache cache = VIO_CACHE_NONE;
+	enum vio_dax_mode dax = VIO_DAX_AUTO;
 	bool writeback = false;
 
 	struct virtio_fs *dev = virtio_fs_find(tag);
@@ -846,7 +876,7 @@ struct mount *virtiofs_mount(const char *tag, bool trace, const char *opts, int 
 		*err = -EBUSY;
 		return NULL;
 	}
-	if (parse_opts(opts, &cache, &writeback)) {
+	if (parse_opts(opts, &cache, &writeback, &dax)) {
 		kprintf("vfs: %s: bad mount options \"%s\"\n", dev->tag, opts);
 		*err = -EINVAL;
 		return NULL;
@@ -862,6 +892,12 @@ struct mount *virtiofs_mount(const char *tag, bool trace, const char *opts, int 
 	}
 	*err = fuse_conn_init(&v->conn, dev, trace, writeback);
 	if (*err) {
+		kfree(v);
+		return NULL;
+	}
+	*err = vio_dax_init(v, dax);
+	if (*err) {
+		fuse_conn_destroy(&v->conn);
 		kfree(v);
 		return NULL;
 	}
@@ -897,6 +933,7 @@ void virtiofs_unmount(struct mount *m)
 {
 	struct virtiofs *v = m->fs;
 
+	vio_dax_unmount(v);
 	fuse_conn_destroy(&v->conn);
 }
 

@@ -27,6 +27,7 @@
 #include "kernel/mem.h"
 #include "kernel/panic.h"
 #include "kernel/random.h"
+#include "kernel/vm.h"
 #include "fake_fuse.h"
 
 #define MAX_DEVS   8
@@ -2031,6 +2032,38 @@ void page_free(void *p, uint64_t n)
 {
 	frames -= (long)n;
 	free(p);
+}
+
+/* The fake device has no DAX window, so the kernel never maps one; these
+ * only satisfy the linker (fs/virtiofs/vdax.c). */
+void *vm_map(uint64_t pa, uint64_t len, enum pt_cache cache)
+{
+	(void)pa, (void)len, (void)cache;
+	return NULL;
+}
+
+int vm_map_at(uint64_t va, uint64_t pa, uint64_t len, enum pt_cache cache, bool writable)
+{
+	(void)va, (void)pa, (void)len, (void)cache, (void)writable;
+	return -EINVAL;
+}
+
+void vm_unmap(uint64_t pa, uint64_t len)
+{
+	(void)pa, (void)len;
+}
+
+int vm_lookup(uint64_t va, uint64_t *pa, uint64_t *entry)
+{
+	(void)va, (void)pa, (void)entry;
+	return -ENOENT;
+}
+
+/* Every buffer of the fake is host memory. */
+bool virtio_fs_host_visible(const void *p, uint64_t len)
+{
+	(void)p, (void)len;
+	return true;
 }
 
 uint64_t mem_top(void)

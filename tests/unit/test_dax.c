@@ -240,6 +240,32 @@ static void thrashing_signal(void)
 	CHECK(dax_thrashing(&M));
 }
 
+/* Filling a roomy window misses every time but is not thrashing; once the
+ * signal is on, bypassed misses keep it on and hits turn it off. */
+static void thrashing_needs_a_full_window(void)
+{
+	int err;
+
+	setup((uint64_t)MAXR * 2 * MB);
+	for (int i = 0; i < MAXR / 2; i++)
+		dax_put(&M, dax_get(&M, &f1, (uint64_t)i * 2 * MB, false, &err));
+	CHECK_EQ(MAXR / 2, M.st.maps);
+	CHECK(!dax_thrashing(&M));
+	setup(4 * MB);
+	for (int i = 0; i < 100; i++)
+		dax_put(&M, dax_get(&M, &f1, (uint64_t)(i % 5) * 2 * MB, false, &err));
+	CHECK(dax_thrashing(&M));
+	CHECK(dax_find(&M, &f1, 4 * 2 * MB) != NULL);  /* the last one got */
+	CHECK(dax_find(&M, &f1, 0) == NULL);
+	for (int i = 0; i < 100; i++)
+		dax_note_bypass(&M);
+	CHECK(dax_thrashing(&M));
+	CHECK_EQ(100, M.st.bypasses);
+	for (int i = 0; i < 200; i++)
+		dax_put(&M, dax_get(&M, &f1, 4 * 2 * MB, false, &err));
+	CHECK(!dax_thrashing(&M));
+}
+
 int main(void)
 {
 	RUN(init_sizes);
@@ -251,5 +277,6 @@ int main(void)
 	RUN(drop_for_truncate);
 	RUN(window_errors);
 	RUN(thrashing_signal);
+	RUN(thrashing_needs_a_full_window);
 	return CHECK_DONE();
 }
