@@ -265,4 +265,4 @@ clean:
 BENCH_QUICK ?=
 .PHONY: bench
 bench: | build/.setup
-	$(PYTHON) bench/run $(if $(filter 1,$(BENCH_QUICK)),--quick)
+	$(PYTHON) bench/run $(if $(filter 1,$(BENCH_QUICK)),--quick) --dax-host "$$(tools/dax-host/build)"

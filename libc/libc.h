@@ -32,6 +32,10 @@ typedef long (*syscall_fn)(const uint64_t *a);
 /* Register families into the table (called once from libc_init). */
 void sys_fs_register(syscall_fn *table);
 void sys_mem_register(syscall_fn *table);
+/* A page fault at addr inside a live shared file mapping (a page past the
+ * file's end, which has no entry): true, and the program gets SIGBUS as on
+ * Linux, not SIGSEGV. */
+bool sys_mem_is_shared_fault(uint64_t addr);
 void sys_misc_register(syscall_fn *table);
 
 /* Set up SYSCALL (LSTAR, STAR, FMASK, EFER.SCE) and the standard fds. */

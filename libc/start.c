@@ -157,6 +157,11 @@ static void app_crashed(struct trapframe *tf, int sig)
 	static const char *const names[] = { [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS",
 					     [8] = "SIGFPE", [11] = "SIGSEGV" };
 
+	/* A page not present inside a shared file mapping lies past the
+	 * file's end: SIGBUS, as on Linux (a store to a read-only page is
+	 * present, and stays SIGSEGV). */
+	if (tf->vector == 14 && sig == 11 && !(tf->error & 1) && sys_mem_is_shared_fault(read_cr2()))
+		sig = 7;
 	kprintf("remora: the program crashed (%s): exception %lu at rip 0x%lx", names[sig], tf->vector,
 		tf->rip);
 	if (tf->vector == 14)

@@ -182,6 +182,14 @@ static long map_shared(uint64_t len, uint64_t prot, int fd, uint64_t off)
 	return (long)va;
 }
 
+bool sys_mem_is_shared_fault(uint64_t addr)
+{
+	for (struct vfs_mapping *m = smaps; m; m = m->next)
+		if (addr >= m->va && addr < m->va + m->len)
+			return true;
+	return false;
+}
+
 /* munmap/msync over shared mappings: for each one overlapping [a, b). */
 static int unmap_shared(uint64_t a, uint64_t b)
 {

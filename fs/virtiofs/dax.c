@@ -122,20 +122,34 @@ static int release(struct dax_mgr *m, struct dax_range **rs, unsigned n)
 	return 0;
 }
 
-uint32_t dax_reclaim(struct dax_mgr *m, uint32_t want)
+static uint32_t reclaim(struct dax_mgr *m, uint32_t want, uint64_t min_age)
 {
 	while (m->nfree < want) {
 		struct dax_range *batch[DAX_UNMAP_BATCH];
 		unsigned n = 0;
 
+		/* From the LRU tail: once a range is too young, so are the rest. */
 		for (struct dax_range *r = m->lru_tail; r && n < DAX_UNMAP_BATCH && m->nfree + n < want;
-		     r = r->prev)
+		     r = r->prev) {
+			if (m->gets - r->used < min_age)
+				break;
 			if (r->pins == 0)
 				batch[n++] = r;
+		}
 		if (n == 0 || release(m, batch, n))
 			break;
 	}
 	return m->nfree;
+}
+
+uint32_t dax_reclaim(struct dax_mgr *m, uint32_t want)
+{
+	return reclaim(m, want, 0);
+}
+
+uint32_t dax_reclaim_cold(struct dax_mgr *m, uint32_t want)
+{
+	return reclaim(m, want, (uint64_t)m->nranges + 1);
 }
 
 static void note_get(struct dax_mgr *m, bool miss)
@@ -158,6 +172,11 @@ bool dax_thrashing(const struct dax_mgr *m)
 	       m->nfree <= 2 * m->low_water;
 }
 
+bool dax_missing(const struct dax_mgr *m)
+{
+	return m->recent_misses * 8 > m->recent;
+}
+
 struct dax_range *dax_find(struct dax_mgr *m, void *owner, uint64_t foff)
 {
 	return lookup(m, owner, foff >> DAX_RANGE_SHIFT);
@@ -174,6 +193,8 @@ struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool wr
 	uint64_t fidx = foff >> DAX_RANGE_SHIFT;
 	struct dax_range *r = lookup(m, owner, fidx);
 
+	m->gets++;
+
 	*err = 0;
 	if (r) {
 		if (write && !r->writable) {
@@ -188,6 +209,7 @@ struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool wr
 			m->st.hits++;
 		}
 		r->pins++;
+		r->used = m->gets;
 		lru_unlink(m, r);
 		lru_front(m, r);
 		note_get(m, false);
@@ -219,6 +241,7 @@ struct dax_range *dax_get(struct dax_mgr *m, void *owner, uint64_t foff, bool wr
 	r->fidx = fidx;
 	r->writable = write;
 	r->pins = 1;
+	r->used = m->gets;
 	r->hnext = m->hash[bucket(m, owner, fidx)];
 	m->hash[bucket(m, owner, fidx)] = r;
 	lru_front(m, r);

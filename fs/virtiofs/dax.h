@@ -41,6 +41,7 @@ struct dax_range {
 	uint64_t fidx;                  /* file offset / DAX_RANGE_SIZE */
 	bool writable;
 	int pins;
+	uint64_t used;                  /* the manager's get count at the last use */
 	struct dax_range *prev, *next;  /* busy LRU, most recent first */
 	struct dax_range *hnext;        /* hash of (owner, fidx); free list */
 };
@@ -61,6 +62,7 @@ struct dax_mgr {
 	/* Thrashing: of roughly the last 64 gets, how many missed (needed a
 	 * SETUPMAPPING, or were sent around the window by dax_note_bypass). */
 	uint32_t recent, recent_misses;
+	uint64_t gets;                  /* a clock: dax_get calls so far */
 	struct dax_stats st;
 };
 
@@ -90,11 +92,21 @@ int dax_drop(struct dax_mgr *m, void *owner, uint64_t from);
  * `want` are free (or nothing more can go). The number free after. */
 uint32_t dax_reclaim(struct dax_mgr *m, uint32_t want);
 
+/* The same, taking only cold ranges: not used in the last nranges gets.
+ * Reclaiming ahead must not throw out what a small window is using: four
+ * sequential streams in a four-range window touch each range every four
+ * gets. */
+uint32_t dax_reclaim_cold(struct dax_mgr *m, uint32_t want);
+
 /* True when most recent gets missed while the window was (nearly) full, so
  * each one threw another mapping out: the window is too small for the
  * access pattern, and FUSE_READ/WRITE is cheaper than remapping
  * (docs/dax.md). */
 bool dax_thrashing(const struct dax_mgr *m);
+
+/* True when more than one recent get in eight missed: the working set is
+ * moving, and reclaiming ahead saves round trips. */
+bool dax_missing(const struct dax_mgr *m);
 
 /* The mapped range of owner covering foff, or NULL; no pin, no LRU move. */
 struct dax_range *dax_find(struct dax_mgr *m, void *owner, uint64_t foff);

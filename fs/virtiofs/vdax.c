@@ -15,7 +15,8 @@
  *     host's size with the data; writes inside the file go to the window.
  *   - When the window is too small for the access pattern (dax_thrashing),
  *     accesses to ranges not already mapped go through FUSE_READ/WRITE,
- *     with one in DAX_PROBE_EVERY still mapped to notice when the pattern
+ *     except sequential ones (a 2 MiB range then serves 512 accesses) and
+ *     one in DAX_PROBE_EVERY, still mapped to notice when the pattern
  *     changes.
  *   - mmap(MAP_SHARED) maps window pages into the application's address
  *     space (vio_dax_mmap), pinning the ranges until munmap.
@@ -33,7 +34,7 @@
 #include "kernel/vm.h"
 
 #define PG 4096ull
-#define DAX_PROBE_EVERY 32
+#define DAX_PROBE_EVERY 256
 #define DAX_MAX_ALIGN_SHIFT DAX_RANGE_SHIFT     /* map_alignment above 2 MiB: no DAX */
 #define DAX_FAIL_LIMIT 8                        /* consecutive map errors: stop using it */
 
@@ -220,14 +221,15 @@ static int dax_file_size(struct file *f, off_t want, off_t *size)
 
 /* The pinned range for pos, or NULL: then the caller goes through FUSE
  * (thrashing, every range pinned, or the window failed). */
-static struct dax_range *get_range(struct vio_dax *d, struct vnode *vn, uint64_t pos, bool write)
+static struct dax_range *get_range(struct vio_dax *d, struct vnode *vn, uint64_t pos, bool write,
+				   bool seq)
 {
 	struct dax_range *r;
 	int err;
 
 	if (d->broken)
 		return NULL;
-	if (dax_thrashing(&d->m) && !dax_find(&d->m, vn, pos) && ++d->probe % DAX_PROBE_EVERY) {
+	if (dax_thrashing(&d->m) && !seq && !dax_find(&d->m, vn, pos) && ++d->probe % DAX_PROBE_EVERY) {
 		dax_note_bypass(&d->m);
 		return NULL;
 	}
@@ -242,12 +244,26 @@ static struct dax_range *get_range(struct vio_dax *d, struct vnode *vn, uint64_t
 	return r;
 }
 
-/* After an access: reclaim in a batch when the window runs low, so the
- * next misses find free ranges without an unmap round trip each. */
+/* After an access: reclaim in a batch when the window runs low and new
+ * ranges keep being mapped, so the next misses find free ranges without
+ * an unmap round trip each. Only cold ranges go (dax_reclaim_cold): a
+ * working set that fills the window exactly is kept. Not when the gets
+ * are hits, nor when thrashing (misses then go around the window). */
 static void maybe_reclaim(struct vio_dax *d)
 {
-	if (d->m.nfree < d->m.low_water && !dax_thrashing(&d->m))
-		dax_reclaim(&d->m, 2 * d->m.low_water);
+	if (d->m.nfree < d->m.low_water && dax_missing(&d->m) && !dax_thrashing(&d->m))
+		dax_reclaim_cold(&d->m, 2 * d->m.low_water);
+}
+
+/* Is an access at off sequential (it starts where the last one on this
+ * file ended)? Remembers where this one ends. */
+static bool sequential(struct vnode *vn, off_t off, size_t len)
+{
+	struct vio_node *n = vn->priv;
+	bool seq = n->dnext == (uint64_t)off && off != 0;
+
+	n->dnext = (uint64_t)off + len;
+	return seq;
 }
 
 ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
@@ -255,6 +271,7 @@ ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
 	struct vio_dax *d = dax_of(f->vn);
 	size_t done = 0;
 	off_t size;
+	bool seq;
 	int err;
 
 	if ((err = dax_file_size(f, off + (off_t)len, &size)))
@@ -263,6 +280,7 @@ ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
 		return 0;
 	if ((uint64_t)(size - off) < len)
 		len = (size_t)(size - off);
+	seq = sequential(f->vn, off, len);
 	while (done < len) {
 		uint64_t pos = (uint64_t)off + done;
 		size_t chunk = DAX_RANGE_SIZE - (pos & (DAX_RANGE_SIZE - 1));
@@ -270,7 +288,7 @@ ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
 
 		if (chunk > len - done)
 			chunk = len - done;
-		r = get_range(d, f->vn, pos, false);
+		r = get_range(d, f->vn, pos, false, seq || done);
 		if (!r) {
 			ssize_t got = vio_fuse_read(f, (char *)buf + done, chunk, (off_t)pos);
 
@@ -295,6 +313,7 @@ ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 	struct vio_node *n = vio_node(f->vn);
 	size_t done = 0;
 	off_t size;
+	bool seq;
 	int err;
 
 	if ((err = dax_file_size(f, off + (off_t)len, &size)))
@@ -308,6 +327,7 @@ ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 			n->dsize = off + put;
 		return put;
 	}
+	seq = sequential(f->vn, off, len);
 	while (done < len) {
 		uint64_t pos = (uint64_t)off + done;
 		size_t chunk = DAX_RANGE_SIZE - (pos & (DAX_RANGE_SIZE - 1));
@@ -315,7 +335,7 @@ ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 
 		if (chunk > len - done)
 			chunk = len - done;
-		r = get_range(d, f->vn, pos, true);
+		r = get_range(d, f->vn, pos, true, seq || done);
 		if (!r) {
 			ssize_t put = vio_fuse_write(f, (const char *)buf + done, chunk, (off_t)pos);
 

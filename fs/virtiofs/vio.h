@@ -60,9 +60,12 @@ struct vio_node {
 	/* Readahead: where a sequential reader goes next, and the window. */
 	uint64_t ra_next;
 	uint32_t ra_pages;
-	/* DAX: the file size window accesses are bounded by (vdax.c). */
+	/* DAX: the file size window accesses are bounded by (vdax.c), and
+	 * where the last access ended (sequential accesses keep mapping
+	 * ranges while the window thrashes). */
 	bool dsize_ok;
 	off_t dsize;
+	uint64_t dnext;
 };
 
 static inline struct virtiofs *vio_of(struct vnode *vn) { return vn->mnt->fs; }
