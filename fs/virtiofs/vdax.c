@@ -34,7 +34,7 @@
 #include "kernel/vm.h"
 
 #define PG 4096ull
-#define DAX_PROBE_EVERY 256
+#define DAX_PROBE_EVERY 4096
 #define DAX_MAX_ALIGN_SHIFT DAX_RANGE_SHIFT     /* map_alignment above 2 MiB: no DAX */
 #define DAX_FAIL_LIMIT 8                        /* consecutive map errors: stop using it */
 
@@ -182,6 +182,11 @@ void vio_dax_unmount(struct virtiofs *v)
 		"%lu inline reclaims, %lu bypasses, %lu busy\n", v->source, s->maps, s->hits,
 		s->upgrades, s->unmaps, s->unmap_batches, s->inline_reclaims, s->bypasses,
 		s->busy_fails);
+}
+
+const struct dax_mgr *vio_dax_mgr(const struct virtiofs *v)
+{
+	return v->dax ? &v->dax->m : NULL;
 }
 
 /* ---- sizes ---- */
