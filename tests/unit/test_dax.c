@@ -266,6 +266,26 @@ static void thrashing_needs_a_full_window(void)
 	CHECK(!dax_thrashing(&M));
 }
 
+/* Reclaiming ahead takes only ranges unused for nranges gets: four streams
+ * cycling through a four-range window keep all four. */
+static void reclaim_cold_keeps_the_working_set(void)
+{
+	int err;
+
+	setup(8 * MB);
+	for (int i = 0; i < 40; i++)
+		dax_put(&M, dax_get(&M, &f1, (uint64_t)(i % 4) * 2 * MB, false, &err));
+	CHECK_EQ(0, M.nfree);
+	CHECK_EQ(0, dax_reclaim_cold(&M, 2));
+	CHECK_EQ(0, nunmapped);
+	/* Now only range 0 is used: the other three grow cold. */
+	for (int i = 0; i < 10; i++)
+		dax_put(&M, dax_get(&M, &f1, 0, false, &err));
+	CHECK_EQ(2, dax_reclaim_cold(&M, 2));
+	CHECK(dax_find(&M, &f1, 0) != NULL);
+	CHECK_EQ(2, nunmapped);
+}
+
 int main(void)
 {
 	RUN(init_sizes);
@@ -278,5 +298,6 @@ int main(void)
 	RUN(window_errors);
 	RUN(thrashing_signal);
 	RUN(thrashing_needs_a_full_window);
+	RUN(reclaim_cold_keeps_the_working_set);
 	return CHECK_DONE();
 }
