@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/virtio/virtio_fs.h"
 #include "fs/vfs.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
@@ -69,17 +70,22 @@ bool uptr_ok(const void *p, size_t n, bool write)
 {
 	uint64_t a = (uintptr_t)p, end;
 
-	(void)write;    /* RAM is mapped writable; read-only text is not enforced */
 	if (n == 0)
 		return true;
-	if (a < PAGE || __builtin_add_overflow(a, n, &end) || end > mem_top())
+	if (a < PAGE || __builtin_add_overflow(a, n, &end))
 		return false;
-	/* Every page must be mapped write-back RAM (not a hole, not a
-	 * device's registers). */
+	/* Below the physical address width: RAM only, never a DAX window
+	 * (the kernel must not touch window pages the host has not mapped).
+	 * Above it: the program's shared file mappings, page by page. */
+	if (a < vm_phys_limit() && !virtio_fs_host_visible(p, n))
+		return false;
+	/* Every page must be mapped write-back (not a hole, not a device's
+	 * registers), and writable if the kernel is to write it (CR0.WP is
+	 * on: a PROT_READ shared mapping is read-only). */
 	for (uint64_t pg = a & ~(PAGE - 1); pg < end;) {
 		uint64_t pa, e;
 
-		if (vm_lookup(pg, &pa, &e) || (e & (PTE_PCD | PTE_PWT)))
+		if (vm_lookup(pg, &pa, &e) || (e & (PTE_PCD | PTE_PWT)) || (write && !(e & PTE_W)))
 			return false;
 		pg = (e & PTE_PS) ? (pg & ~(PAGE_2M - 1)) + PAGE_2M : pg + PAGE;
 	}
