@@ -572,6 +572,17 @@ static int virtiofs_fallocate(struct file *f, int mode, off_t off, off_t len)
 		pcache_drop(f->vn, 0);  /* punched holes read as zeros now */
 		vio_truncated(f->vn, INT64_MAX);
 	}
+	if (!err && vio_dax(f->vn) && f->vn->priv) {
+		/* A collapsed range shortens the file: nothing in the window
+		 * may be touched past the new end (docs/dax.md). */
+		struct vio_node *n = f->vn->priv;
+		off_t before = n->dsize_ok ? n->dsize : INT64_MAX;
+		struct stat st;
+		int e = vio_fuse_getattr(f->vn, f, &st);
+
+		if (e || st.st_size < before)
+			vio_dax_truncate(f->vn, e ? 0 : st.st_size);    /* size unknown: drop all */
+	}
 	return err == -ENOSYS ? -EOPNOTSUPP : err;
 }
 
