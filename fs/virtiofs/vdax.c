@@ -271,12 +271,48 @@ static bool sequential(struct vnode *vn, off_t off, size_t len)
 	return seq;
 }
 
-ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
+/* Copy [off, off+len) between buf and the window, piece by piece (the
+ * caller has bounded it by the file size); a piece the window cannot serve
+ * goes through FUSE_READ/WRITE. */
+static ssize_t window_io(struct file *f, char *buf, size_t len, off_t off, bool write)
 {
 	struct vio_dax *d = dax_of(f->vn);
+	bool seq = sequential(f->vn, off, len);
 	size_t done = 0;
+
+	while (done < len) {
+		uint64_t pos = (uint64_t)off + done;
+		size_t chunk = DAX_RANGE_SIZE - (pos & (DAX_RANGE_SIZE - 1));
+		struct dax_range *r;
+		ssize_t n;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		r = get_range(d, f->vn, pos, write, seq || done);
+		if (r) {
+			if (write)
+				memcpy(window(d, r, pos), buf + done, chunk);
+			else
+				memcpy(buf + done, window(d, r, pos), chunk);
+			dax_put(&d->m, r);
+			done += chunk;
+			continue;
+		}
+		n = write ? vio_fuse_write(f, buf + done, chunk, (off_t)pos)
+			  : vio_fuse_read(f, buf + done, chunk, (off_t)pos);
+		if (n < 0)
+			return done ? (ssize_t)done : n;
+		done += (size_t)n;
+		if ((size_t)n < chunk)
+			break;          /* the host's file is shorter now */
+	}
+	maybe_reclaim(d);
+	return (ssize_t)done;
+}
+
+ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
+{
 	off_t size;
-	bool seq;
 	int err;
 
 	if ((err = dax_file_size(f, off + (off_t)len, &size)))
@@ -285,40 +321,13 @@ ssize_t vio_dax_read(struct file *f, void *buf, size_t len, off_t off)
 		return 0;
 	if ((uint64_t)(size - off) < len)
 		len = (size_t)(size - off);
-	seq = sequential(f->vn, off, len);
-	while (done < len) {
-		uint64_t pos = (uint64_t)off + done;
-		size_t chunk = DAX_RANGE_SIZE - (pos & (DAX_RANGE_SIZE - 1));
-		struct dax_range *r;
-
-		if (chunk > len - done)
-			chunk = len - done;
-		r = get_range(d, f->vn, pos, false, seq || done);
-		if (!r) {
-			ssize_t got = vio_fuse_read(f, (char *)buf + done, chunk, (off_t)pos);
-
-			if (got < 0)
-				return done ? (ssize_t)done : got;
-			done += (size_t)got;
-			if ((size_t)got < chunk)
-				break;          /* the host's file is shorter now */
-			continue;
-		}
-		memcpy((char *)buf + done, window(d, r, pos), chunk);
-		dax_put(&d->m, r);
-		done += chunk;
-	}
-	maybe_reclaim(d);
-	return (ssize_t)done;
+	return window_io(f, buf, len, off, false);
 }
 
 ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 {
-	struct vio_dax *d = dax_of(f->vn);
 	struct vio_node *n = vio_node(f->vn);
-	size_t done = 0;
 	off_t size;
-	bool seq;
 	int err;
 
 	if ((err = dax_file_size(f, off + (off_t)len, &size)))
@@ -332,31 +341,7 @@ ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 			n->dsize = off + put;
 		return put;
 	}
-	seq = sequential(f->vn, off, len);
-	while (done < len) {
-		uint64_t pos = (uint64_t)off + done;
-		size_t chunk = DAX_RANGE_SIZE - (pos & (DAX_RANGE_SIZE - 1));
-		struct dax_range *r;
-
-		if (chunk > len - done)
-			chunk = len - done;
-		r = get_range(d, f->vn, pos, true, seq || done);
-		if (!r) {
-			ssize_t put = vio_fuse_write(f, (const char *)buf + done, chunk, (off_t)pos);
-
-			if (put < 0)
-				return done ? (ssize_t)done : put;
-			done += (size_t)put;
-			if ((size_t)put < chunk)
-				break;
-			continue;
-		}
-		memcpy(window(d, r, pos), (const char *)buf + done, chunk);
-		dax_put(&d->m, r);
-		done += chunk;
-	}
-	maybe_reclaim(d);
-	return (ssize_t)done;
+	return window_io(f, (char *)buf, len, off, true);      /* buf is only read */
 }
 
 /* ---- application mappings ---- */
