@@ -561,9 +561,7 @@ bool vfs_munmap(struct vfs_mapping *m, uint64_t va, uint64_t len)
 {
 	uint64_t lo = va > m->va ? va : m->va, hi = va + len < m->va + m->len ? va + len : m->va + m->len;
 
-	if (lo < hi)
-		m->f->vn->mnt->ops->munmap(m, lo, hi - lo);
-	if (lo > m->va || hi < m->va + m->len)
+	if (lo >= hi || !m->f->vn->mnt->ops->munmap(m, lo, hi - lo))
 		return false;
 	vfs_close(m->f);
 	kfree(m);

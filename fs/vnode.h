@@ -76,8 +76,10 @@ struct vnode_ops {
 	 * in the kernel's page tables (vm->write: writable), sharing the
 	 * file's pages with the host. -ENODEV when this file cannot be. */
 	int (*mmap)(struct vfs_mapping *vm);
-	/* Remove [va, va+len) (page-aligned, inside vm) of such a mapping. */
-	void (*munmap)(struct vfs_mapping *vm, uint64_t va, uint64_t len);
+	/* Remove [va, va+len) (page-aligned, inside vm) of such a mapping.
+	 * True when nothing of it is left (its file-system state is freed):
+	 * all of it removed at once or in pieces. */
+	bool (*munmap)(struct vfs_mapping *vm, uint64_t va, uint64_t len);
 	/* The last reference is gone: hand back nlookup and free fs state. */
 	void (*forget)(struct vnode *vn);
 };

@@ -242,7 +242,7 @@ static struct dax_range *get_range(struct vio_dax *d, struct vnode *vn, uint64_t
 	if (r) {
 		d->fails = 0;
 	} else if (err == -ENOSYS || err == -EOPNOTSUPP) {
-		stop_using(d, "the server does not map files (SETUPMAPPING)", err);
+		stop_using(d, "the server does not support SETUPMAPPING/REMOVEMAPPING", err);
 	} else if (err != -EBUSY && ++d->fails >= DAX_FAIL_LIMIT) {
 		stop_using(d, "mapping requests keep failing", err);
 	}
@@ -438,17 +438,24 @@ fail:
 	return err == -EBUSY ? -ENOMEM : err;   /* every range pinned by other mappings */
 }
 
-void vio_dax_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len)
+bool vio_dax_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len)
 {
 	struct vio_dax_map *mp = vm->priv;
 	struct vio_dax *d;
+	bool left = false;
 
 	if (!mp)
-		return;
+		return true;
 	d = dax_of(vm->f->vn);
 	unmap_pages(d, mp, (uint64_t)vm->off + (va - vm->va), (uint64_t)vm->off + (va - vm->va) + len);
-	if (va <= vm->va && va + len >= vm->va + vm->len)
-		map_forget(d, mp);
+	/* Gone when removed whole, or when its last mapped page went (pages
+	 * past the file's end never had one). */
+	for (uint32_t i = 0; i < mp->npieces && !left; i++)
+		left = mp->pieces[i].pages != 0;
+	if (left && (va > vm->va || va + len < vm->va + vm->len))
+		return false;
+	map_forget(d, mp);
+	return true;
 }
 
 /* ---- truncation and forgetting ---- */

@@ -160,6 +160,10 @@ int vio_fuse_getattr(struct vnode *vn, struct file *f, struct stat *st);
 int vio_dax_init(struct virtiofs *v, enum vio_dax_mode mode);
 /* At unmount: the window's statistics on the console. */
 void vio_dax_unmount(struct virtiofs *v);
+/* The window's range manager (statistics, free ranges), for host tests
+ * (tests/unit/test_vfs_dax.c); NULL without DAX. */
+struct dax_mgr;
+const struct dax_mgr *vio_dax_mgr(const struct virtiofs *v);
 /* File data through the window (FUSE for what it cannot serve). */
 ssize_t vio_dax_read(struct file *f, void *buf, size_t n, off_t off);
 ssize_t vio_dax_write(struct file *f, const void *buf, size_t n, off_t off);
@@ -171,4 +175,4 @@ int vio_dax_truncate(struct vnode *vn, off_t size);
 void vio_dax_forget(struct vnode *vn);
 /* mmap(MAP_SHARED) of a regular file: vnode_ops mmap/munmap. */
 int vio_dax_mmap(struct vfs_mapping *vm);
-void vio_dax_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len);
+bool vio_dax_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len);

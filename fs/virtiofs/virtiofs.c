@@ -245,6 +245,10 @@ static int virtiofs_open(struct vnode *vn, struct file *f)
 	int err;
 
 	in.flags = dir ? (uint32_t)(f->flags & (O_ACCMODE | O_DIRECTORY | O_NONBLOCK)) : open_flags(c, f->flags);
+	/* Atomic O_TRUNC: the host truncates as part of OPEN, so nothing of
+	 * the window past 0 may stay in use or be trusted (docs/dax.md). */
+	if (!dir && (in.flags & O_TRUNC))
+		vio_dax_truncate(vn, 0);
 	req_args(&r, &in, sizeof(in), &out, sizeof(out));
 	err = fuse_request(c, &r);
 	if (err)
@@ -789,9 +793,9 @@ static int virtiofs_mmap(struct vfs_mapping *vm)
 	return vio_dax_mmap(vm);
 }
 
-static void virtiofs_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len)
+static bool virtiofs_munmap(struct vfs_mapping *vm, uint64_t va, uint64_t len)
 {
-	vio_dax_munmap(vm, va, len);
+	return vio_dax_munmap(vm, va, len);
 }
 
 static void virtiofs_forget(struct vnode *vn)

@@ -5,9 +5,14 @@
  * checks and parses the request as virtiofsd would, runs it against the
  * in-memory tree, and scatters the reply over the device-writable buffers
  * (so READ data lands directly in the caller's buffer, as with the real
- * device). Anything the kernel gets wrong is a violation, not a crash.
+ * device). Anything the kernel gets wrong is a violation, not a crash,
+ * except what would kill the VM on a real host: touching the DAX window
+ * where the host has no mapping (or past the file's end), or naming a
+ * window or shared-mapping address in a request (see fake_fuse.h).
  */
+#include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "drivers/virtio/virtio_fs.h"
 #include "fs/virtiofs/fuse.h"
@@ -33,6 +40,8 @@
 #define MAX_DEVS   8
 #define BLK        4096         /* data/hole granularity for SEEK_DATA/HOLE */
 #define FH_BASE    0x1000       /* fh = FH_BASE + slot: 0 is never valid */
+#define PG         4096ull      /* the host's page: DAX mappings' granularity */
+#define SVA_LEN    (1ull << 30) /* the shared va region */
 
 /* ---- The tree ---------------------------------------------------------------- */
 
@@ -56,8 +65,9 @@ struct fnode {
 	uint32_t nlink;                 /* names pointing at it */
 	int64_t nlookup;                /* the server's lookup count */
 	uint64_t mtime;
-	uint8_t *data;                  /* regular files */
-	size_t size;
+	int fd;                         /* regular files: a memfd of size bytes */
+	uint8_t *data;                  /* ... mapped shared, vsize bytes */
+	size_t size, vsize;
 	uint8_t *blk;                   /* per BLK block: 1 data, 0 hole */
 	size_t nblk;
 	char *target;                   /* symlinks */
@@ -75,9 +85,22 @@ struct fh {
 	uint32_t flags;
 };
 
+/* One page of a DAX window, as the host maps it. */
+struct wpage {
+	struct fnode *node;             /* NULL: PROT_NONE */
+	uint64_t foff;
+	bool writable;
+	uint32_t vrefs;                 /* shared va pages (vm_map_at) aliasing it */
+};
+
 struct fake_dev {
 	struct virtio_fs vfs;           /* what the kernel holds */
 	struct fake_opts o;
+	struct virtio_shm shm;          /* vfs.dax points here when there is a window */
+	uint8_t *win;                   /* the window's host address, or NULL */
+	uint64_t winlen;
+	struct wpage *wpages;           /* winlen / PG */
+	bool win_vm_mapped;             /* the kernel vm_map'ed it */
 	struct fnode **nodes;           /* by id; [0] unused */
 	size_t nnodes;
 	struct fh *fhs;
@@ -105,6 +128,7 @@ struct fake_dev {
 
 static void lk_apply(struct fnode *n, uint64_t owner, uint64_t start, uint64_t end, uint32_t type,
 		     uint32_t pid);
+static void catch_faults(void);
 
 static struct fake_dev *devs[MAX_DEVS];
 static int ndevs;
@@ -232,17 +256,45 @@ static int subdirs(const struct fnode *dir)
 	return n;
 }
 
-/* Resize a regular file: new bytes are zero and, as whole blocks, holes. */
+static uint64_t page_up(uint64_t x) { return (x + PG - 1) & ~(PG - 1); }
+
+/* Resize a regular file: new bytes are zero and, as whole blocks, holes.
+ * The bytes are a memfd's, so SETUPMAPPING can map them into a window and
+ * a page wholly past the end is a SIGBUS there, as with a host file. */
 static void file_resize(struct fnode *n, size_t size)
 {
-	size_t nblk = (size + BLK - 1) / BLK;
+	size_t nblk = (size + BLK - 1) / BLK, vsize = page_up(size ? size : 1);
+	size_t old = n->size;
 
-	n->data = realloc(n->data, size ? size : 1);
-	n->blk = realloc(n->blk, nblk ? nblk : 1);
-	if (!n->data || !n->blk)
+	if (!n->data) {
+		n->fd = memfd_create("fake_fuse", MFD_CLOEXEC);
+		if (n->fd < 0) {
+			perror("fake_fuse: memfd_create");
+			abort();
+		}
+	}
+	if (ftruncate(n->fd, (off_t)size) != 0) {
+		perror("fake_fuse: ftruncate");
 		abort();
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
+	}
+	if (!n->data || vsize != n->vsize) {
+		void *p = n->data ? mremap(n->data, n->vsize, vsize, MREMAP_MAYMOVE)
+				  : mmap(NULL, vsize, PROT_READ | PROT_WRITE, MAP_SHARED, n->fd, 0);
+
+		if (p == MAP_FAILED) {
+			perror("fake_fuse: mapping a file");
+			abort();
+		}
+		n->data = p;
+		n->vsize = vsize;
+	}
+	/* A host file system zeroes what was stored past the old end in its
+	 * last page (through a mapping) when the file grows over it. */
+	if (size > old && old % PG)
+		memset(n->data + old, 0, (size < page_up(old) ? size : page_up(old)) - old);
+	n->blk = realloc(n->blk, nblk ? nblk : 1);
+	if (!n->blk)
+		abort();
 	if (nblk > n->nblk)
 		memset(n->blk + n->nblk, 0, nblk - n->nblk);
 	n->size = size;
@@ -291,6 +343,26 @@ struct virtio_fs *fake_dev_add(const char *tag, const struct fake_opts *o)
 	root = node_new(d, S_IFDIR | 0755);     /* id 1 */
 	root->nlink = 1;
 	root->parent = root;
+	if (d->o.dax_window) {
+		/* Reserved PROT_NONE as QEMU does; 2 MiB-aligned like a BAR. */
+		uint64_t len = d->o.dax_window, slop = 2ull << 20;
+		uint8_t *p = mmap(NULL, len + slop, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+		uint8_t *w;
+
+		if (len % PG || p == MAP_FAILED)
+			abort();
+		w = (uint8_t *)(((uintptr_t)p + slop - 1) & ~(uintptr_t)(slop - 1));
+		if (w > p)
+			munmap(p, (size_t)(w - p));
+		munmap(w + len, (size_t)(p + slop - w));
+		d->win = w;
+		d->winlen = len;
+		d->wpages = xcalloc(len / PG, sizeof(d->wpages[0]));
+		d->shm = (struct virtio_shm){ .id = 0, .bar = 2, .addr = (uintptr_t)w, .len = len };
+		d->vfs.dax = &d->shm;
+		catch_faults();
+	}
 	devs[ndevs++] = d;
 	return &d->vfs;
 }
@@ -431,6 +503,33 @@ int fake_remove(struct virtio_fs *fs, const char *path)
 		return -ENOENT;
 	remove_tree(dir, e);
 	return 0;
+}
+
+static struct fnode *walk_file(struct virtio_fs *fs, const char *path)
+{
+	struct fnode *n = walk_path(dev_of(fs), path);
+
+	if (!n || !S_ISREG(n->mode)) {
+		fprintf(stderr, "fake_fuse: \"%s\" on %s is not a regular file\n", path, fs->tag);
+		abort();
+	}
+	return n;
+}
+
+void fake_write(struct virtio_fs *fs, const char *path, uint64_t off, const void *data, size_t len)
+{
+	struct fnode *n = walk_file(fs, path);
+
+	if (len)
+		file_write(n, off, data, len);
+}
+
+void fake_truncate(struct virtio_fs *fs, const char *path, uint64_t size)
+{
+	struct fnode *n = walk_file(fs, path);
+
+	file_resize(n, size);
+	n->mtime++;
 }
 
 uint64_t fake_node(struct virtio_fs *fs, const char *path)
@@ -684,6 +783,7 @@ static const char *opname(uint32_t op)
 		[FUSE_BATCH_FORGET] = "BATCH_FORGET", [FUSE_FALLOCATE] = "FALLOCATE",
 		[FUSE_READDIRPLUS] = "READDIRPLUS", [FUSE_RENAME2] = "RENAME2", [FUSE_LSEEK] = "LSEEK",
 		[FUSE_GETLK] = "GETLK", [FUSE_SETLK] = "SETLK", [FUSE_SETLKW] = "SETLKW",
+		[FUSE_SETUPMAPPING] = "SETUPMAPPING", [FUSE_REMOVEMAPPING] = "REMOVEMAPPING",
 	};
 	return op < FUSE_OP_MAX && n[op] ? n[op] : "OP?";
 }
@@ -893,6 +993,11 @@ static int op_init(struct rq *q)
 		out->flags &= ~FUSE_ATOMIC_O_TRUNC;
 	if (d->o.posix_locks)
 		out->flags |= FUSE_POSIX_LOCKS & in.flags;
+	/* virtiofsd with DAX: mappings aligned to its page size. */
+	if (d->win && (in.flags & FUSE_MAP_ALIGNMENT)) {
+		out->flags |= FUSE_MAP_ALIGNMENT;
+		out->map_alignment = d->o.map_alignment ? d->o.map_alignment : 12;
+	}
 	out->max_background = 64;
 	out->max_write = d->o.max_write;
 	out->time_gran = 1;
@@ -1566,6 +1671,16 @@ static int op_fallocate(struct rq *q)
 	case 1:                                 /* FALLOC_FL_KEEP_SIZE */
 		file_mark(n, in.offset, in.length, 1);
 		return 0;
+	case 8:                                 /* COLLAPSE_RANGE: whole blocks, not to the end */
+		if (in.offset % BLK || in.length % BLK || in.offset + in.length >= n->size)
+			return -EINVAL;
+		memmove(n->data + in.offset, n->data + in.offset + in.length,
+			n->size - in.offset - in.length);
+		memmove(n->blk + in.offset / BLK, n->blk + (in.offset + in.length) / BLK,
+			n->nblk - (in.offset + in.length) / BLK);
+		file_resize(n, n->size - in.length);
+		n->mtime++;
+		return 0;
 	case 3:                                 /* PUNCH_HOLE | KEEP_SIZE */
 		for (uint64_t i = in.offset; i < in.offset + in.length && i < n->size; i++)
 			n->data[i] = 0;
@@ -1680,6 +1795,154 @@ static int op_lock(struct rq *q)
 	return 0;
 }
 
+/* ---- DAX: the window, as QEMU (patched, tools/dax-host/) and virtiofsd map it ---- */
+
+/* QEMU's virtio_shm_range_ok: a nonempty, page-aligned range inside. */
+static bool win_range_ok(struct fake_dev *d, uint64_t off, uint64_t len)
+{
+	return len != 0 && off <= d->winlen && len <= d->winlen - off && off % PG == 0 && len % PG == 0;
+}
+
+/* PROT_NONE back over [off, off+len) of the window. */
+static void win_reserve(struct fake_dev *d, uint64_t off, uint64_t len)
+{
+	if (mmap(d->win + off, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) == MAP_FAILED) {
+		perror("fake_fuse: reserving window pages");
+		abort();
+	}
+	for (uint64_t p = off / PG; p < (off + len) / PG; p++) {
+		d->wpages[p].node = NULL;
+		d->wpages[p].writable = false;
+	}
+}
+
+/* Window pages [off, off+len) still aliased by shared va pages: the host
+ * changing them would change (or kill) an application's mapping. */
+static uint64_t win_vrefs(struct fake_dev *d, uint64_t off, uint64_t len, struct fnode *n, uint64_t foff)
+{
+	uint64_t k = 0;
+
+	for (uint64_t p = 0; p < len / PG; p++) {
+		struct wpage *w = &d->wpages[off / PG + p];
+
+		if (w->vrefs && (!n || w->node != n || w->foff != foff + p * PG))
+			k++;
+	}
+	return k;
+}
+
+static int op_setupmapping(struct rq *q)
+{
+	struct fake_dev *d = q->d;
+	struct fuse_setupmapping_in in;
+	uint64_t align;
+	bool wr;
+	struct fnode *n;
+	struct fh *h;
+
+	if (!take(q, &in, sizeof(in)) || !args_done(q))
+		return -EINVAL;
+	q->rec->fh = in.fh;
+	q->rec->off = in.foffset;
+	q->rec->moff[0] = in.moffset;
+	q->rec->len = in.len;
+	q->rec->flags = (uint32_t)in.flags;
+	if (!(n = req_node(q)))
+		return -EIO;
+	if (!d->win) {
+		viol(d, "SETUPMAPPING on a device without a DAX window");
+		return -ENOSYS;                 /* virtiofsd: the front-end cannot map */
+	}
+	if (!d->win_vm_mapped)
+		viol(d, "SETUPMAPPING before the kernel mapped the window (vm_map)");
+	if (!S_ISREG(n->mode)) {
+		viol(d, "SETUPMAPPING of node %lu, mode %#o", (unsigned long)n->id, n->mode);
+		return -EINVAL;
+	}
+	if (!(in.flags & FUSE_SETUPMAPPING_FLAG_READ) ||
+	    (in.flags & ~(FUSE_SETUPMAPPING_FLAG_READ | FUSE_SETUPMAPPING_FLAG_WRITE)))
+		viol(d, "SETUPMAPPING flags %#lx", (unsigned long)in.flags);
+	wr = in.flags & FUSE_SETUPMAPPING_FLAG_WRITE;
+	/* virtiofsd: aligned to the map_alignment it announced. */
+	align = 1ull << (d->o.map_alignment ? d->o.map_alignment : 12);
+	if (in.len == 0 || (in.foffset | in.len | in.moffset) % align) {
+		viol(d, "SETUPMAPPING foffset %#lx len %#lx moffset %#lx: not aligned to %#lx",
+		     (unsigned long)in.foffset, (unsigned long)in.len, (unsigned long)in.moffset,
+		     (unsigned long)align);
+		return -EINVAL;
+	}
+	if (in.fh != UINT64_MAX) {
+		if (!(h = fh_get(q, in.fh, false)))
+			return -EBADF;
+		if ((wr && !writable(h)) || !readable(h))
+			return -EBADF;
+	}
+	/* QEMU: inside the window, no file offset overflow. */
+	if (!win_range_ok(d, in.moffset, in.len) || in.foffset > (uint64_t)INT64_MAX - in.len) {
+		viol(d, "SETUPMAPPING moffset %#lx len %#lx foffset %#lx: outside the %#lx-byte window",
+		     (unsigned long)in.moffset, (unsigned long)in.len, (unsigned long)in.foffset,
+		     (unsigned long)d->winlen);
+		return -EINVAL;
+	}
+	if (win_vrefs(d, in.moffset, in.len, n, in.foffset))
+		viol(d, "SETUPMAPPING over window offset %#lx, whose pages an application still maps "
+		     "(to other file pages)", (unsigned long)in.moffset);
+	if (mmap(d->win + in.moffset, in.len, PROT_READ | (wr ? PROT_WRITE : 0), MAP_SHARED | MAP_FIXED,
+		 n->fd, (off_t)in.foffset) == MAP_FAILED) {
+		int err = errno;
+
+		win_reserve(d, in.moffset, in.len);
+		return -err;
+	}
+	for (uint64_t p = 0; p < in.len / PG; p++)
+		d->wpages[in.moffset / PG + p] = (struct wpage){ n, in.foffset + p * PG, wr,
+							    d->wpages[in.moffset / PG + p].vrefs };
+	return 0;
+}
+
+static int op_removemapping(struct rq *q)
+{
+	struct fake_dev *d = q->d;
+	struct fuse_removemapping_in in;
+	int err = 0;
+
+	if (!take(q, &in, sizeof(in)))
+		return -EINVAL;
+	q->rec->flags = in.count;
+	/* virtiofsd: count checked against the bytes carried. */
+	if (in.count == 0 || (uint64_t)in.count * sizeof(struct fuse_removemapping_one) != q->arglen - q->pos) {
+		viol(d, "REMOVEMAPPING of %u entries carrying %u bytes", in.count, q->arglen - q->pos);
+		return -EINVAL;
+	}
+	if (!d->win) {
+		viol(d, "REMOVEMAPPING on a device without a DAX window");
+		return -ENOSYS;
+	}
+	/* Every entry is tried; the first error is the answer. */
+	for (uint32_t i = 0; i < in.count; i++) {
+		struct fuse_removemapping_one one;
+
+		take(q, &one, sizeof(one));
+		if (i < 32)
+			q->rec->moff[i] = one.moffset;
+		if (i == 0)
+			q->rec->len = one.len;
+		if (!win_range_ok(d, one.moffset, one.len)) {
+			viol(d, "REMOVEMAPPING moffset %#lx len %#lx: outside the %#lx-byte window or unaligned",
+			     (unsigned long)one.moffset, (unsigned long)one.len, (unsigned long)d->winlen);
+			if (!err)
+				err = -EINVAL;
+			continue;
+		}
+		if (win_vrefs(d, one.moffset, one.len, NULL, 0))
+			viol(d, "REMOVEMAPPING of window offset %#lx, whose pages an application still maps",
+			     (unsigned long)one.moffset);
+		win_reserve(d, one.moffset, one.len);
+	}
+	return err;
+}
+
 static int handle(struct rq *q)
 {
 	struct fake_dev *d = q->d;
@@ -1742,6 +2005,8 @@ static int handle(struct rq *q)
 	case FUSE_GETLK:
 	case FUSE_SETLK:
 	case FUSE_SETLKW:      return op_lock(q);
+	case FUSE_SETUPMAPPING:  return op_setupmapping(q);
+	case FUSE_REMOVEMAPPING: return op_removemapping(q);
 	default:
 		viol(d, "unexpected opcode %u", op);
 		return -ENOSYS;
@@ -1787,6 +2052,14 @@ int virtio_fs_request(struct virtio_fs *fs, const struct virtq_buf *bufs, unsign
 		if (!bufs[i].addr || !bufs[i].len) {
 			viol(d, "buffer %u: %p, %u bytes", i, bufs[i].addr, bufs[i].len);
 			return -EINVAL;
+		}
+		/* The device sees guest RAM only: a window or shared va
+		 * address in a descriptor is the VM's end on a real host. */
+		if (!virtio_fs_host_visible(bufs[i].addr, bufs[i].len)) {
+			fprintf(stderr, "fake_fuse %s: request buffer %u (%p, %u bytes) lies in a DAX window "
+				"or a shared file mapping: the device cannot reach it (fuse_request must bounce it)\n",
+				d->vfs.tag, i, bufs[i].addr, bufs[i].len);
+			abort();
 		}
 		if (i < nout)
 			total += bufs[i].len;
@@ -1905,6 +2178,11 @@ int virtio_fs_send_oneway(struct virtio_fs *fs, const void *msg, uint32_t len)
 
 	if (d->broken)
 		return -EIO;
+	if (!virtio_fs_host_visible(msg, len)) {
+		fprintf(stderr, "fake_fuse %s: one-way message (%p, %u bytes) in a DAX window or a shared file "
+			"mapping: the device cannot reach it\n", d->vfs.tag, msg, len);
+		abort();
+	}
 	if (len < sizeof(ih)) {
 		viol(d, "one-way message of %u bytes", len);
 		return 0;
@@ -2034,36 +2312,300 @@ void page_free(void *p, uint64_t n)
 	free(p);
 }
 
-/* The fake device has no DAX window, so the kernel never maps one; these
- * only satisfy the linker (fs/virtiofs/vdax.c). */
+/* ---- The kernel's address space, for DAX -------------------------------------
+ * The host address of a window is its guest-physical address, and vm_map
+ * of it is the identity. The shared va region stands for the addresses
+ * above the identity map where libc/sys_mem.c puts shared file mappings:
+ * vm_map_at keeps one entry per page and makes the host page there an
+ * alias (MAP_SHARED of the same memfd page) of what the window page holds,
+ * so loads and stores through it are the application's. */
+
+struct vpage {
+	bool present, writable;
+	struct fake_dev *d;
+	uint64_t pa;                    /* the window address */
+};
+
+static uint8_t *sva;                    /* SVA_LEN bytes, reserved PROT_NONE */
+static struct vpage *vpages;
+static uint64_t nvpages;
+
+uint64_t fake_shared_va(uint64_t *len)
+{
+	if (!sva) {
+		uint64_t slop = 2ull << 20;
+		uint8_t *p = mmap(NULL, SVA_LEN + slop, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+
+		if (p == MAP_FAILED)
+			abort();
+		sva = (uint8_t *)(((uintptr_t)p + slop - 1) & ~(uintptr_t)(slop - 1));
+		vpages = xcalloc(SVA_LEN / PG, sizeof(vpages[0]));
+		catch_faults();
+	}
+	if (len)
+		*len = SVA_LEN;
+	return (uintptr_t)sva;
+}
+
+static bool overlaps(uint64_t a, uint64_t len, const void *base, uint64_t blen)
+{
+	return base && a < (uintptr_t)base + blen && a + len > (uintptr_t)base;
+}
+
+static bool in_sva(uint64_t a, uint64_t len)
+{
+	return sva && a >= (uintptr_t)sva && len <= SVA_LEN && a - (uintptr_t)sva <= SVA_LEN - len;
+}
+
+/* The device whose window holds [pa, pa+len) wholly, or NULL. */
+static struct fake_dev *win_of(uint64_t pa, uint64_t len)
+{
+	for (int i = 0; i < ndevs; i++) {
+		struct fake_dev *d = devs[i];
+
+		if (d->win && pa >= (uintptr_t)d->win && len <= d->winlen &&
+		    pa - (uintptr_t)d->win <= d->winlen - len)
+			return d;
+	}
+	return NULL;
+}
+
 void *vm_map(uint64_t pa, uint64_t len, enum pt_cache cache)
 {
-	(void)pa, (void)len, (void)cache;
-	return NULL;
+	struct fake_dev *d = win_of(pa, len);
+
+	if (!d || len == 0) {
+		viol(NULL, "vm_map of [%#lx, +%#lx), which is no DAX window", (unsigned long)pa,
+		     (unsigned long)len);
+		return NULL;
+	}
+	if (cache != PT_WB)
+		viol(d, "the DAX window mapped with caching type %d, not write-back", (int)cache);
+	d->win_vm_mapped = true;
+	return (void *)(uintptr_t)pa;
 }
 
 int vm_map_at(uint64_t va, uint64_t pa, uint64_t len, enum pt_cache cache, bool writable)
 {
-	(void)va, (void)pa, (void)len, (void)cache, (void)writable;
-	return -EINVAL;
+	struct fake_dev *d = win_of(pa, len);
+
+	if ((va | pa | len) % PG || len == 0 || !in_sva(va, len) || !d) {
+		viol(NULL, "vm_map_at(%#lx, %#lx, %#lx): not page-aligned, or not shared va to a DAX window",
+		     (unsigned long)va, (unsigned long)pa, (unsigned long)len);
+		return -EINVAL;
+	}
+	if (cache != PT_WB)
+		viol(d, "a shared mapping with caching type %d, not write-back", (int)cache);
+	for (uint64_t k = 0; k < len / PG; k++) {
+		struct vpage *v = &vpages[(va - (uintptr_t)sva) / PG + k];
+		struct wpage *w = &d->wpages[(pa - (uintptr_t)d->win) / PG + k];
+		uint8_t *host = (uint8_t *)(uintptr_t)va + k * PG;
+		bool wr = writable;
+
+		if (v->present) {
+			viol(d, "vm_map_at over shared va %#lx, which is mapped", (unsigned long)(va + k * PG));
+			continue;
+		}
+		if (!w->node) {
+			viol(d, "shared va %#lx mapped to window offset %#lx, which the host has not mapped",
+			     (unsigned long)(va + k * PG), (unsigned long)(pa + k * PG - (uintptr_t)d->win));
+			continue;
+		}
+		if (writable && !w->writable) {
+			viol(d, "shared va %#lx mapped writable to window offset %#lx, which the host maps "
+			     "read-only", (unsigned long)(va + k * PG),
+			     (unsigned long)(pa + k * PG - (uintptr_t)d->win));
+			wr = false;
+		}
+		if (mmap(host, PG, PROT_READ | (wr ? PROT_WRITE : 0), MAP_SHARED | MAP_FIXED, w->node->fd,
+			 (off_t)w->foff) == MAP_FAILED) {
+			perror("fake_fuse: aliasing a window page");
+			abort();
+		}
+		*v = (struct vpage){ true, writable, d, pa + k * PG };
+		w->vrefs++;
+		nvpages++;
+	}
+	return 0;
 }
 
-void vm_unmap(uint64_t pa, uint64_t len)
+void vm_unmap(uint64_t a, uint64_t len)
 {
-	(void)pa, (void)len;
+	if (in_sva(a, len) && a % PG == 0) {
+		for (uint64_t k = 0; k < page_up(len) / PG; k++) {
+			struct vpage *v = &vpages[(a - (uintptr_t)sva) / PG + k];
+
+			if (!v->present)
+				continue;
+			v->d->wpages[(v->pa - (uintptr_t)v->d->win) / PG].vrefs--;
+			if (mmap((uint8_t *)(uintptr_t)a + k * PG, PG, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+				abort();
+			*v = (struct vpage){ 0 };
+			nvpages--;
+		}
+		return;
+	}
+	if (win_of(a, len))
+		return;                         /* the window: nothing to do here */
+	viol(NULL, "vm_unmap(%#lx, %#lx) of neither shared va nor a window", (unsigned long)a,
+	     (unsigned long)len);
 }
 
 int vm_lookup(uint64_t va, uint64_t *pa, uint64_t *entry)
 {
-	(void)va, (void)pa, (void)entry;
-	return -ENOENT;
+	struct vpage *v;
+
+	if (!in_sva(va, 1))
+		return -ENOENT;
+	v = &vpages[(va - (uintptr_t)sva) / PG];
+	if (!v->present)
+		return -ENOENT;
+	*pa = v->pa + va % PG;
+	*entry = (v->pa & PTE_ADDR) | PTE_P | (v->writable ? PTE_W : 0) | PTE_NX;
+	return 0;
 }
 
-/* Every buffer of the fake is host memory. */
+bool fake_vm_translate(uint64_t va, uint64_t *pa, bool *writable)
+{
+	uint64_t e, p;
+
+	if (vm_lookup(va, &p, &e))
+		return false;
+	*pa = p;
+	*writable = e & PTE_W;
+	return true;
+}
+
+uint64_t fake_vm_pages(void)
+{
+	return nvpages;
+}
+
+/* Guest RAM: anything but a window or the shared va region. */
 bool virtio_fs_host_visible(const void *p, uint64_t len)
 {
-	(void)p, (void)len;
+	uint64_t a = (uintptr_t)p;
+
+	if (overlaps(a, len ? len : 1, sva, SVA_LEN))
+		return false;
+	for (int i = 0; i < ndevs; i++)
+		if (overlaps(a, len ? len : 1, devs[i]->win, devs[i]->winlen))
+			return false;
 	return true;
+}
+
+void *fake_dax_window(struct virtio_fs *fs, uint64_t *len)
+{
+	struct fake_dev *d = dev_of(fs);
+
+	if (len)
+		*len = d->winlen;
+	return d->win;
+}
+
+bool fake_dax_page(struct virtio_fs *fs, uint64_t moff, uint64_t *nodeid, uint64_t *foff, bool *writable)
+{
+	struct fake_dev *d = dev_of(fs);
+	struct wpage *w;
+
+	if (!d->win || moff >= d->winlen)
+		return false;
+	w = &d->wpages[moff / PG];
+	if (!w->node)
+		return false;
+	*nodeid = w->node->id;
+	*foff = w->foff;
+	*writable = w->writable;
+	return true;
+}
+
+uint64_t fake_dax_pages(struct virtio_fs *fs, uint64_t nodeid)
+{
+	struct fake_dev *d = dev_of(fs);
+	uint64_t k = 0;
+
+	for (uint64_t p = 0; d->win && p < d->winlen / PG; p++)
+		k += d->wpages[p].node && (!nodeid || d->wpages[p].node->id == nodeid);
+	return k;
+}
+
+bool fake_dax_vm_mapped(struct virtio_fs *fs)
+{
+	return dev_of(fs)->win_vm_mapped;
+}
+
+/* A fault in a window or the shared va region is what kills the VM on a
+ * real host (QEMU's SIGSEGV or SIGBUS): say which page and why, then abort.
+ * Any other fault goes to the handler that was there (the sanitizer's). */
+static struct sigaction old_segv, old_bus;
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	uint64_t a = (uintptr_t)si->si_addr;
+	struct sigaction *old = sig == SIGBUS ? &old_bus : &old_segv;
+	char msg[400];
+	int n = -1;
+
+	if (in_sva(a, 1)) {
+		struct vpage *v = &vpages[(a - (uintptr_t)sva) / PG];
+
+		n = snprintf(msg, sizeof msg, "fake_fuse: %s at shared va %#lx: %s\n",
+			     sig == SIGBUS ? "SIGBUS" : "SIGSEGV", (unsigned long)a,
+			     !v->present ? "no page there (the application would fault)"
+			     : sig == SIGBUS ? "the page lies past the file's end"
+			     : "a store into a read-only page");
+	}
+	for (int i = 0; n < 0 && i < ndevs; i++) {
+		struct fake_dev *d = devs[i];
+		struct wpage *w;
+
+		if (!overlaps(a, 1, d->win, d->winlen))
+			continue;
+		w = &d->wpages[(a - (uintptr_t)d->win) / PG];
+		if (!w->node)
+			n = snprintf(msg, sizeof msg, "fake_fuse %s: %s at DAX window offset %#lx, which the host "
+				     "has not mapped: QEMU would die here\n", d->vfs.tag,
+				     sig == SIGBUS ? "SIGBUS" : "SIGSEGV", (unsigned long)(a - (uintptr_t)d->win));
+		else
+			n = snprintf(msg, sizeof msg, "fake_fuse %s: %s at DAX window offset %#lx (node %lu, "
+				     "file offset %#lx, mapped %s; the file has %#lx bytes): %s: QEMU would die "
+				     "here\n", d->vfs.tag, sig == SIGBUS ? "SIGBUS" : "SIGSEGV",
+				     (unsigned long)(a - (uintptr_t)d->win), (unsigned long)w->node->id,
+				     (unsigned long)(w->foff + a % PG), w->writable ? "read-write" : "read-only",
+				     (unsigned long)w->node->size,
+				     sig == SIGBUS ? "past the file's end" : "a store into a read-only mapping");
+	}
+	if (n > 0) {
+		if (write(2, msg, (size_t)n) < 0)
+			_exit(125);
+		signal(SIGABRT, SIG_DFL);
+		abort();
+	}
+	if (old->sa_flags & SA_SIGINFO) {
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	sigaction(sig, old, NULL);              /* SIG_DFL: the fault recurs and kills */
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
+		old->sa_handler(sig);
+}
+
+static void catch_faults(void)
+{
+	static bool done;
+	struct sigaction sa;
+
+	if (done)
+		return;
+	done = true;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
 }
 
 uint64_t mem_top(void)

@@ -18,6 +18,7 @@
  * fake records it (fake_violations()) and the test fails. Like virtiofsd
  * (QEMU 7.2), UNLINK, RMDIR and RENAME find their victim among the nodes the
  * kernel holds: a victim it does not hold gets EIO (and is a violation).
+ * FALLOCATE does modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE and COLLAPSE_RANGE.
  * With FUSE_POSIX_LOCKS offered, GETLK/SETLK/SETLKW keep byte-range locks
  * per node and lock owner, as virtiofsd -o posix_lock does on the host.
  * NOTE: SETLKW is answered as SETLK (a conflict: EDEADLK, the fake cannot
@@ -28,6 +29,25 @@
  * ENOSYS for an opcode, a hook run before a request (another host process
  * acting between two requests), a malformed next reply (enum fake_fault),
  * or a broken queue (every request -EIO).
+ *
+ * DAX (docs/dax.md). Each regular file's bytes live in a memfd. A device
+ * made with fake_opts.dax_window has a cache window: host address space
+ * reserved PROT_NONE, reported as shared memory region 0, which the kernel
+ * uses as guest-physical = host address. FUSE_SETUPMAPPING mmaps the file's
+ * memfd there (MAP_SHARED | MAP_FIXED, PROT_READ or PROT_READ|PROT_WRITE as
+ * the flags say) and FUSE_REMOVEMAPPING puts PROT_NONE back, exactly as the
+ * project's patched QEMU does (tools/dax-host/): so a kernel access to an
+ * unmapped part of the window, a store into a read-only mapping, or an
+ * access past the file's end (SIGBUS) crashes the test, as it would kill
+ * the VM; a signal handler names the window page first. Requests are
+ * checked as virtiofsd and QEMU check them (alignment, bounds, count).
+ * vm_map accepts the window; vm_map_at/vm_unmap/vm_lookup keep a page table
+ * for the "shared va" region (fake_shared_va(), where applications' shared
+ * file mappings go): each page is a real host alias of the file page the
+ * window page holds, so a test may load and store through it. A buffer
+ * inside a window or the shared va region must never reach the device:
+ * virtio_fs_host_visible() says false for them, and virtio_fs_request()
+ * aborts the test if one arrives anyway (fuse_conn.c must have bounced it).
  */
 #pragma once
 
@@ -48,10 +68,13 @@ struct fake_opts {
 	bool no_atomic_o_trunc;         /* don't offer FUSE_ATOMIC_O_TRUNC */
 	bool root_not_dir;              /* GETATTR of node 1 says S_IFREG */
 	bool posix_locks;               /* offer FUSE_POSIX_LOCKS (virtiofsd -o posix_lock) */
+	uint64_t dax_window;            /* bytes of DAX window (a multiple of 4 KiB); 0: none */
+	uint16_t map_alignment;         /* INIT's map_alignment (log2) with a window; 0: 12 */
 };
 
 /* A new device with this tag and an empty root directory (node 1, mode
- * 0755). The first one added is virtio_fs_get(0). At most 8. */
+ * 0755), with a DAX window if o->dax_window. The first one added is
+ * virtio_fs_get(0). At most 8. */
 struct virtio_fs *fake_dev_add(const char *tag, const struct fake_opts *o);
 
 /* ---- The server's tree, set up and inspected behind the kernel's back ----
@@ -68,6 +91,11 @@ uint64_t fake_add_fifo(struct virtio_fs *d, const char *path);
 uint64_t fake_add_link(struct virtio_fs *d, const char *existing, const char *path);
 /* Remove a name (a directory with everything below it). 0 or -ENOENT. */
 int fake_remove(struct virtio_fs *d, const char *path);
+/* Another host process writes len bytes at off into a regular file
+ * (extending it), or truncates it to size: the file's pages, and so any
+ * window mapping of them, change at once. Abort if not a regular file. */
+void fake_write(struct virtio_fs *d, const char *path, uint64_t off, const void *data, size_t len);
+void fake_truncate(struct virtio_fs *d, const char *path, uint64_t size);
 
 /* The st_ino the server reports for a node. */
 #define FAKE_INO(nodeid) (100000 + (uint64_t)(nodeid))
@@ -131,6 +159,11 @@ struct fake_rec {
 	uint32_t data_len;
 	int error;              /* what the server answered (0 or -errno) */
 	uint32_t payload;       /* reply payload bytes (before any fault) */
+	/* SETUPMAPPING: off = foffset, flags = FUSE_SETUPMAPPING_FLAG_*,
+	 * moff[0] and len. REMOVEMAPPING: flags = count, each entry's moff
+	 * (the first 32) and len the first entry's. */
+	uint64_t moff[32];
+	uint64_t len;
 };
 
 void fake_log_clear(struct virtio_fs *d);
@@ -184,6 +217,29 @@ void fake_fault_next(struct virtio_fs *d, uint32_t opcode, enum fake_fault f);
 /* A broken queue: virtio_fs_request and virtio_fs_send_oneway give -EIO
  * without reaching the server. */
 void fake_set_broken(struct virtio_fs *d, bool broken);
+
+/* ---- DAX ------------------------------------------------------------------ */
+
+/* The device's window (host address = guest-physical address) and its
+ * length; NULL if it has none. */
+void *fake_dax_window(struct virtio_fs *d, uint64_t *len);
+/* What the host maps at window offset moff (page-aligned): false if
+ * nothing (PROT_NONE); else the node, its file offset there and whether
+ * the mapping is writable. */
+bool fake_dax_page(struct virtio_fs *d, uint64_t moff, uint64_t *nodeid, uint64_t *foff, bool *writable);
+/* Window pages mapped now: all (nodeid 0) or those of one node. */
+uint64_t fake_dax_pages(struct virtio_fs *d, uint64_t nodeid);
+/* Whether the kernel mapped the window into its address space (vm_map). */
+bool fake_dax_vm_mapped(struct virtio_fs *d);
+
+/* The region applications' shared file mappings go to: [base, base+len),
+ * 2 MiB-aligned, reserved PROT_NONE on the host. */
+uint64_t fake_shared_va(uint64_t *len);
+/* A shared va page's entry (what vm_map_at made): false if none; else the
+ * window address (guest-physical) and whether it is writable. */
+bool fake_vm_translate(uint64_t va, uint64_t *pa, bool *writable);
+/* Pages mapped in the shared va region. */
+uint64_t fake_vm_pages(void);
 
 /* ---- The rest of the kernel ---------------------------------------------- */
 

@@ -34,6 +34,7 @@
 struct vh_dev {
 	const char *tag;
 	const char *path;               /* mount point: "/" or "/name" */
+	const char *opts;               /* mount options (mount=TAG:/path:opts), or NULL */
 	struct fake_opts o;
 	struct virtio_fs *d;
 	struct mount *m;                /* NULL if the kernel did not mount it */
@@ -60,6 +61,16 @@ static __attribute__((unused)) struct virtio_fs *vh_add(const char *tag, const c
 		v->o = *o;
 	v->d = fake_dev_add(tag, &v->o);
 	return v->d;
+}
+
+/* The same, mounted with these options ("dax=always,cache=auto"). */
+static __attribute__((unused)) struct virtio_fs *vh_add_opts(const char *tag, const char *path,
+							      const struct fake_opts *o, const char *opts)
+{
+	struct virtio_fs *d = vh_add(tag, path, o);
+
+	vh_devs[vh_ndevs - 1].opts = opts;
+	return d;
 }
 
 static __attribute__((unused)) struct vh_dev *vh_dev(struct virtio_fs *d)
@@ -99,8 +110,8 @@ static __attribute__((unused)) void vh_init(void)
 	n = snprintf(line, sizeof line, "trace=fuse root=root");
 	for (int i = 1; i < vh_ndevs; i++) {
 		fake_add_dir(vh_root, vh_devs[i].path + 1, 0755);
-		n += snprintf(line + n, sizeof line - (size_t)n, " mount=%s:%s", vh_devs[i].tag,
-			      vh_devs[i].path);
+		n += snprintf(line + n, sizeof line - (size_t)n, " mount=%s:%s%s%s", vh_devs[i].tag,
+			      vh_devs[i].path, vh_devs[i].opts ? ":" : "", vh_devs[i].opts ? vh_devs[i].opts : "");
 	}
 	if (cmdline_parse(&vh_cl, line) || vfs_init(&vh_cl) != 0) {
 		fprintf(stderr, "vfs_harness: cannot mount: %s\n", fake_console());
