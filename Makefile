@@ -245,6 +245,8 @@ check: | build/.setup
 	REMORA_POSIX_REQUIRE=1 REMORA_POSIX_CACHE=always $(PYTHON) tests/posix/run-tests
 	REMORA_POSIX_REQUIRE=1 REMORA_POSIX_CACHE=auto REMORA_POSIX_WRITEBACK=1 $(PYTHON) tests/posix/run-tests
 	REMORA_SQLITE_REQUIRE=1 $(PYTHON) tests/sqlite/run-tests
+	$(PYTHON) tests/dax-host/run-tests
+	$(PYTHON) tests/dax/run-tests
 
 # Longer fuzzing: FUZZ_TIME seconds per target (default 600).
 fuzz: | build/.setup

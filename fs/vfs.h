@@ -193,6 +193,10 @@ struct vfs_mapping {
 	uint64_t va, len;               /* page-aligned */
 	off_t off;                      /* file offset of va */
 	bool write;
+	/* Set by the file system: pages from here on lie past the file's end
+	 * and have no entry (a touch there is SIGBUS; a page below it without
+	 * one was unmapped: SIGSEGV). */
+	uint64_t eof_va;
 	void *priv;                     /* the file system's */
 	struct vfs_mapping *next;       /* the caller's list */
 };

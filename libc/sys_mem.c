@@ -185,7 +185,7 @@ static long map_shared(uint64_t len, uint64_t prot, int fd, uint64_t off)
 bool sys_mem_is_shared_fault(uint64_t addr)
 {
 	for (struct vfs_mapping *m = smaps; m; m = m->next)
-		if (addr >= m->va && addr < m->va + m->len)
+		if (addr >= m->eof_va && addr < m->va + m->len)
 			return true;
 	return false;
 }

@@ -414,6 +414,7 @@ int vio_dax_mmap(struct vfs_mapping *vm)
 	lim = page_up((uint64_t)size);
 	if (lim > end)
 		lim = end;
+	vm->eof_va = vm->va + (lim > (uint64_t)vm->off ? lim - (uint64_t)vm->off : 0);
 	for (uint64_t pos = (uint64_t)vm->off; pos < lim;) {
 		struct dax_piece *p = &mp->pieces[(pos - first) >> DAX_RANGE_SHIFT];
 		uint64_t stop = (pos | (DAX_RANGE_SIZE - 1)) + 1;
@@ -470,9 +471,18 @@ int vio_dax_truncate(struct vnode *vn, off_t size)
 		return 0;
 	/* Application pages past the new end lose their entries first: the
 	 * host will not back them any more. */
-	for (struct vio_dax_map *mp = d->maps; mp; mp = mp->next)
-		if (mp->vm->f->vn == vn)
-			unmap_pages(d, mp, page_up((uint64_t)size), UINT64_MAX);
+	for (struct vio_dax_map *mp = d->maps; mp; mp = mp->next) {
+		struct vfs_mapping *vm = mp->vm;
+		uint64_t end = page_up((uint64_t)size);
+
+		if (vm->f->vn != vn)
+			continue;
+		unmap_pages(d, mp, end, UINT64_MAX);
+		if (end < (uint64_t)vm->off)
+			vm->eof_va = vm->va;
+		else if (vm->va + (end - (uint64_t)vm->off) < vm->eof_va)
+			vm->eof_va = vm->va + (end - (uint64_t)vm->off);
+	}
 	if (n)
 		n->dsize_ok = false;
 	left = dax_drop(&d->m, vn, (uint64_t)size);

@@ -376,8 +376,14 @@ static ssize_t virtiofs_write(struct file *f, const void *buf, size_t n, off_t o
 {
 	ssize_t put;
 
-	if (vio_dax(f->vn))
-		return vio_dax_write(f, buf, n, off);
+	if (vio_dax(f->vn)) {
+		/* The size (and times) may have moved on the host: cached
+		 * attributes are stale, and an O_APPEND offset comes from them. */
+		put = vio_dax_write(f, buf, n, off);
+		if (put > 0 && vio_caching(f->vn))
+			vio_attr_drop(f->vn);
+		return put;
+	}
 	if (!f->direct)
 		return vio_cached_write(f, buf, n, off);
 	put = vio_fuse_write(f, buf, n, off);

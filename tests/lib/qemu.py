@@ -520,6 +520,10 @@ def decode_status(qemu_rc: int, console: str, stderr: str, power_off_re=None):
         return None, EXIT_QEMU_FAILED, msg, None
     if qemu_rc > 0 and qemu_rc & 1:
         st = qemu_rc >> 1
+        # QEMU's exit code has 8 bits: (139 << 1) | 1 arrives as 23. The
+        # console's power-off line carries the whole status.
+        if powered is not None and ((powered << 1) | 1) & 0xff == qemu_rc:
+            st = powered
         warn = None
         if powered is not None and powered != st:
             warn = f"debug-exit status {st} differs from console power-off status {powered}"
@@ -750,6 +754,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                     f.close()
                 except OSError:
                     pass
+        vfs_log = _vfs_logs(vfss)       # before the directory holding it goes
         _rmtree(tmpdir)
 
     console = b"".join(out_chunks).decode("utf-8", errors="replace").replace("\r\n", "\n")
@@ -758,7 +763,7 @@ def run(image=None, cdrom=None, machine="q35", mem="128M", append=None, devices=
                  qemu_rc=None if timed_out else qemu.returncode, pci=pci, cmd=cmd,
                  stderr=stderr, accel=accel, notes=notes,
                  virtiofsd_cmd=vfss[0].argv if vfss else None,
-                 virtiofsd_log=_vfs_logs(vfss), virtiofsd_cmds=[v.argv for v in vfss],
+                 virtiofsd_log=vfs_log, virtiofsd_cmds=[v.argv for v in vfss],
                  duration=time.monotonic() - t0, launched=launched, ended=ended)
     if timed_out:
         res.exit_code = EXIT_TIMEOUT
