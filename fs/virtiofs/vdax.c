@@ -212,11 +212,9 @@ static int dax_file_size(struct file *f, off_t want, off_t *size)
 	if (!n)
 		return -ENOMEM;
 	if (!n->dsize_ok || want > n->dsize) {
-		err = vio_fuse_getattr(f->vn, f, &st);  /* sets dsize */
+		err = vio_fuse_getattr(f->vn, f, &st);  /* sets dsize (vio_dax_size) */
 		if (err)
 			return err;
-		if (!n->dsize_ok)
-			vio_dax_size(f->vn, st.st_size);
 	}
 	*size = n->dsize;
 	return 0;
