@@ -81,7 +81,7 @@ LIBC_SRCS := \
 	libc/sys_fs.c \
 	libc/sys_mem.c \
 	libc/sys_misc.c
-LIBC_ASMS := libc/syscall_entry.asm
+LIBC_ASMS := libc/syscall_entry.asm libc/vdso/vdso_image.asm
 
 SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(PCI_SRCS) $(VIRTIO_SRCS) $(FS_SRCS) $(LIBC_SRCS)
 ASMS := $(BOOT_ASMS) $(KERNEL_ASMS) $(LIBC_ASMS)
@@ -94,6 +94,20 @@ build/libc/syscall_names.c: $(MUSL_INC)/bits/syscall.h tools/syscall-names.sh | 
 build/libc/syscall_names.o: build/libc/syscall_names.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The vDSO (docs/libc.md): a shared object the program calls for the clock,
+# built with the kernel's flags but position-independent, and carried in the
+# image as data. The linker script refuses data, GOT or relocations.
+VDSO_CFLAGS = $(filter-out -fno-pie -mcmodel=small,$(CFLAGS)) -fPIC
+build/libc/vdso/vdso.o: libc/vdso/vdso.c | build/.setup
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(VDSO_CFLAGS) -c $< -o $@
+build/libc/vdso/vdso.so: build/libc/vdso/vdso.o libc/vdso/vdso.lds
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -shared -nostdlib --hash-style=sysv -soname=linux-vdso.so.1 -z max-page-size=4096 \
+		-z noexecstack --no-undefined -T libc/vdso/vdso.lds $< -o $@
+build/libc/vdso/vdso_image.o: build/libc/vdso/vdso.so
 
 # ---- The application (docs/libc.md) ----
 # `make APP=X` links program X into the image: X is a .c file, a directory
@@ -259,7 +273,7 @@ clean:
 	rm -rf build
 	$(MAKE) -C tests/unit clean
 
--include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d) $(APP_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(GUEST_TEST_OBJS:.o=.d) $(APP_OBJS:.o=.d) build/libc/vdso/vdso.d
 
 # ---- make bench (bench/README.md): remora against a Linux guest, 9p and the
 # host, one run, results in bench/results/. Never part of `make check`.

@@ -71,7 +71,8 @@ struct cpage *pcache_find(struct vnode *vn, uint64_t index)
 	return NULL;
 }
 
-static void remove(struct cpage *pg)
+/* Take pg out of the hash and the LRU list. */
+static void unlink_page(struct cpage *pg)
 {
 	struct cpage **pp = &hash[slot(pg->vn, pg->index)];
 
@@ -79,14 +80,20 @@ static void remove(struct cpage *pg)
 		pp = &(*pp)->hnext;
 	*pp = pg->hnext;
 	lru_unlink(pg);
-	page_free(pg->data, 1);
-	kfree(pg);
 	npages--;
 }
 
-/* Evict from the LRU tail; a dirty page is written back first, and kept
- * (moved to the front) if that fails, so data is never silently lost. */
-static void evict_one(void)
+static void remove(struct cpage *pg)
+{
+	unlink_page(pg);
+	page_free(pg->data, 1);
+	kfree(pg);
+}
+
+/* Take the least recently used page out, for reuse; a dirty page is
+ * written back first, and kept (moved to the front) if that fails, so data
+ * is never silently lost. NULL if no page could go. */
+static struct cpage *evict_one(void)
 {
 	struct cpage *pg = lru_tail;
 
@@ -102,32 +109,50 @@ static void evict_one(void)
 		if (pg->dirty)
 			stats.writebacks++;
 		stats.evictions++;
-		remove(pg);
-		return;
+		unlink_page(pg);
+		return pg;
 	}
+	return NULL;
 }
 
-struct cpage *pcache_add(struct vnode *vn, uint64_t index)
+/* The frame and struct of an evicted page are reused at once: a full cache
+ * that keeps reading (the usual steady state) then costs no allocation or
+ * free per page. */
+static struct cpage *add(struct vnode *vn, uint64_t index, bool zero)
 {
-	struct cpage *pg;
+	struct cpage *pg = npages >= max_pages ? evict_one() : NULL;
+	void *data;
 
-	if (npages >= max_pages)
-		evict_one();
-	pg = kmalloc(sizeof(*pg));
-	if (!pg)
-		return NULL;
-	pg->data = page_alloc_range(1, 1, 0x100000, UINT64_MAX);
-	if (!pg->data) {
-		kfree(pg);
-		return NULL;
+	if (pg) {
+		data = pg->data;
+		if (zero)
+			pcache_zero(data);
+	} else {
+		pg = kmalloc(sizeof(*pg));
+		if (!pg)
+			return NULL;
+		data = page_alloc_range(1, 1, 0x100000, UINT64_MAX);    /* zeroed */
+		if (!data) {
+			kfree(pg);
+			return NULL;
+		}
 	}
-	pg->vn = vn;
-	pg->index = index;
+	*pg = (struct cpage){ .vn = vn, .index = index, .data = data };
 	pg->hnext = hash[slot(vn, index)];
 	hash[slot(vn, index)] = pg;
 	lru_front(pg);
 	npages++;
 	return pg;
+}
+
+struct cpage *pcache_add(struct vnode *vn, uint64_t index)
+{
+	return add(vn, index, true);
+}
+
+struct cpage *pcache_add_unzeroed(struct vnode *vn, uint64_t index)
+{
+	return add(vn, index, false);
 }
 
 void pcache_drop_page(struct cpage *pg)

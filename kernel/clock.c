@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kernel/clock.h"
+#include "kernel/clock_data.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/rtc.h"
@@ -25,43 +26,10 @@
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 #define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01
 
-struct pvclock_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;           /* ns */
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-};
-_Static_assert(sizeof(struct pvclock_time_info) == 32, "pvclock layout");
-
 static struct pvclock_time_info pvclock __attribute__((aligned(64)));
-static int use_kvmclock;
-static uint64_t tsc_hz, tsc0, ns_per_tsc_q32;   /* ns per TSC tick, 32.32 fixed */
-static uint64_t kvm0;
+static struct clock_data cd;
+static uint64_t tsc_hz;
 static const char *tsc_reference = "PIT";
-static uint64_t boot_epoch_ns;
-
-static uint64_t kvmclock_read(void)
-{
-	uint32_t v;
-	uint64_t ns;
-
-	do {
-		v = __atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE);
-		uint64_t delta = rdtsc() - pvclock.tsc_timestamp;
-		if (pvclock.tsc_shift < 0)
-			delta >>= -pvclock.tsc_shift;
-		else
-			delta <<= pvclock.tsc_shift;
-		ns = pvclock.system_time +
-		     (uint64_t)(((unsigned __int128)delta * pvclock.tsc_to_system_mul) >> 32);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((v & 1) || v != __atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE));
-	return ns;
-}
 
 static int kvmclock_probe(void)
 {
@@ -160,7 +128,7 @@ static void tsc_calibrate(void)
 	if (!best)
 		panic("clock: no kvmclock, PIT or RTC; cannot time");
 	tsc_hz = best;
-	ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / tsc_hz);
+	cd.ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000 << 32) / tsc_hz);
 }
 
 void clock_init(void)
@@ -168,15 +136,17 @@ void clock_init(void)
 	struct rtc_time t;
 
 	if (kvmclock_probe()) {
-		use_kvmclock = 1;
-		kvm0 = kvmclock_read();
+		cd.pvclock = &pvclock;
+		cd.kvm0 = clock_data_kvmclock(&pvclock);
+		cd.source = CLOCK_SRC_KVM;
 	} else {
 		tsc_calibrate();
-		tsc0 = rdtsc();
+		cd.tsc0 = rdtsc();
+		cd.source = CLOCK_SRC_TSC;
 	}
 	rtc_read(&t);
-	boot_epoch_ns = rtc_to_epoch(&t) * 1000000000ull;
-	if (use_kvmclock)
+	cd.epoch_ns = rtc_to_epoch(&t) * 1000000000ull;
+	if (cd.source == CLOCK_SRC_KVM)
 		kprintf("clock: kvmclock\n");
 	else
 		kprintf("clock: tsc %lu.%03lu MHz (%s-calibrated)\n", tsc_hz / 1000000,
@@ -187,27 +157,20 @@ void clock_init(void)
 
 uint64_t clock_monotonic_ns(void)
 {
-	static uint64_t last;
-	uint64_t now;
-
-	if (use_kvmclock)
-		now = kvmclock_read() - kvm0;
-	else
-		now = (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_per_tsc_q32) >> 32);
-	/* Never backwards, even if the source steps back a little. */
-	if (now < last)
-		now = last;
-	last = now;
-	return now;
+	return clock_data_monotonic(&cd);
 }
 
 uint64_t clock_realtime_ns(void)
 {
-	return boot_epoch_ns + clock_monotonic_ns();
+	return cd.epoch_ns + clock_data_monotonic(&cd);
 }
 
 const char *clock_source(void)
 {
-	return use_kvmclock ? "kvmclock" : "tsc";
+	return cd.source == CLOCK_SRC_KVM ? "kvmclock" : "tsc";
 }
 
+struct clock_data *clock_data(void)
+{
+	return &cd;
+}

@@ -18,3 +18,8 @@ uint64_t clock_realtime_ns(void);
 
 /* "kvmclock" or "tsc". */
 const char *clock_source(void);
+
+/* The clock's state (kernel/clock_data.h), for the vDSO (libc/vdso/vdso.c):
+ * it reads it, and raises `last`, from the program's calls. */
+struct clock_data;
+struct clock_data *clock_data(void);

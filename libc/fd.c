@@ -11,28 +11,18 @@
 #include "kernel/errno.h"
 #include "libc/libc.h"
 
-struct fdent {
-	struct file *f;
-	bool cloexec;
-};
-
-static struct fdent fds[FD_MAX];
+struct fdent fd_table[FD_MAX];
 
 int fd_install(struct file *f, int min, bool cloexec)
 {
 	for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++) {
-		if (!fds[fd].f) {
-			fds[fd].f = f;
-			fds[fd].cloexec = cloexec;
+		if (!fd_table[fd].f) {
+			fd_table[fd].f = f;
+			fd_table[fd].cloexec = cloexec;
 			return fd;
 		}
 	}
 	return -EMFILE;
-}
-
-struct file *fd_get(int fd)
-{
-	return fd >= 0 && fd < FD_MAX ? fds[fd].f : NULL;
 }
 
 int fd_close(int fd)
@@ -41,7 +31,7 @@ int fd_close(int fd)
 
 	if (!f)
 		return -EBADF;
-	fds[fd].f = NULL;
+	fd_table[fd].f = NULL;
 	return vfs_close(f);
 }
 
@@ -52,14 +42,14 @@ int fd_dup2(int oldfd, int newfd, bool cloexec)
 	if (!f || newfd < 0 || newfd >= FD_MAX)
 		return -EBADF;
 	if (oldfd == newfd) {
-		fds[newfd].cloexec = cloexec;
+		fd_table[newfd].cloexec = cloexec;
 		return newfd;
 	}
 	vfs_file_dup(f);
-	if (fds[newfd].f)
-		vfs_close(fds[newfd].f);        /* errors are ignored, as dup2 does */
-	fds[newfd].f = f;
-	fds[newfd].cloexec = cloexec;
+	if (fd_table[newfd].f)
+		vfs_close(fd_table[newfd].f);        /* errors are ignored, as dup2 does */
+	fd_table[newfd].f = f;
+	fd_table[newfd].cloexec = cloexec;
 	return newfd;
 }
 
@@ -67,20 +57,20 @@ int fd_get_cloexec(int fd)
 {
 	if (!fd_get(fd))
 		return -EBADF;
-	return fds[fd].cloexec;
+	return fd_table[fd].cloexec;
 }
 
 int fd_set_cloexec(int fd, bool on)
 {
 	if (!fd_get(fd))
 		return -EBADF;
-	fds[fd].cloexec = on;
+	fd_table[fd].cloexec = on;
 	return 0;
 }
 
 void fd_close_all(void)
 {
 	for (int fd = 0; fd < FD_MAX; fd++)
-		if (fds[fd].f)
+		if (fd_table[fd].f)
 			fd_close(fd);
 }

@@ -18,11 +18,12 @@
 struct cmdline;
 struct file;
 
-/* The registers syscall_entry saved, in its push order. */
+/* The registers syscall_entry saved, in its push order (lowest address
+ * first): the arguments in order, so `a` is what an implementation takes. */
 struct syscall_frame {
+	uint64_t a[6];                          /* rdi rsi rdx r10 r8 r9 */
 	uint64_t nr;
-	uint64_t a5, a4, a3, a2, a1, a0;        /* r9 r8 r10 rdx rsi rdi */
-	uint64_t rip, cs, rflags, rsp, ss;
+	uint64_t rip, rflags, rsp;
 };
 
 /* One system call's implementation: args in a[0..5], returns the result
@@ -32,9 +33,9 @@ typedef long (*syscall_fn)(const uint64_t *a);
 /* Register families into the table (called once from libc_init). */
 void sys_fs_register(syscall_fn *table);
 void sys_mem_register(syscall_fn *table);
-/* A page fault at addr inside a live shared file mapping (a page past the
- * file's end, which has no entry): true, and the program gets SIGBUS as on
- * Linux, not SIGSEGV. */
+/* A page fault at addr inside a live shared file mapping, on a page past
+ * the file's end (which has no entry): true, and the program gets SIGBUS
+ * as on Linux, not SIGSEGV. */
 bool sys_mem_is_shared_fault(uint64_t addr);
 void sys_misc_register(syscall_fn *table);
 
@@ -66,8 +67,18 @@ long ustr_len(const char *p, size_t max);
 /* Install f at the lowest free descriptor >= min: the fd, or -EMFILE. The
  * table takes over the caller's reference. */
 int fd_install(struct file *f, int min, bool cloexec);
-/* The file at fd (no new reference), or NULL. */
-struct file *fd_get(int fd);
+struct fdent {
+	struct file *f;
+	bool cloexec;
+};
+extern struct fdent fd_table[FD_MAX];    /* fd.c's table: use the functions */
+
+/* The file at fd (no new reference), or NULL. Inline: every file call
+ * starts here. */
+static inline struct file *fd_get(int fd)
+{
+	return fd >= 0 && fd < FD_MAX ? fd_table[fd].f : NULL;
+}
 /* Close fd: 0, -EBADF, or the file's close error. */
 int fd_close(int fd);
 /* Replace newfd with oldfd's file (dup2/dup3 semantics). */

@@ -32,17 +32,17 @@
 #include "kernel/x86.h"
 #include "libc/libc.h"
 #include "libc/syscall_names.h"
+#include "libc/vdso/vdso.h"
 
 #define MSR_STAR   0xC0000081
 #define MSR_LSTAR  0xC0000082
 #define MSR_FMASK  0xC0000084
 #define EFER_SCE   (1u << 0)
 #define RFLAGS_TF  (1u << 8)
-#define RFLAGS_IF  (1u << 9)
 #define RFLAGS_DF  (1u << 10)
 #define RFLAGS_AC  (1u << 18)
 
-#define NR_SYSCALLS 512
+#define NR_SYSCALLS 512         /* syscall_entry.asm has its own copy */
 #define PAGE 4096ull
 
 /* The embedded application (weak: the test image has none). */
@@ -50,12 +50,17 @@ extern const char app_image[] __attribute__((weak));
 extern const char app_image_end[] __attribute__((weak));
 extern const char app_name[] __attribute__((weak));
 
+/* The vDSO's ELF file (libc/vdso/vdso_image.asm). */
+extern const char vdso_image[], vdso_image_end[];
+
 extern void syscall_entry(void);
 extern void app_enter(uint64_t entry, uint64_t sp) __attribute__((noreturn));
 
-static syscall_fn table[NR_SYSCALLS];
+/* syscall_entry indexes the table itself and calls syscall_dispatch only
+ * for numbers without an entry or when tracing. */
+syscall_fn syscall_table[NR_SYSCALLS];
+bool syscall_trace;
 static uint8_t reported[NR_SYSCALLS / 8];
-static bool trace_syscalls;
 
 long syscall_dispatch(struct syscall_frame *f);
 
@@ -66,6 +71,33 @@ bool app_present(void)
 
 /* ---- application memory checks ---- */
 
+/* The kernel's page tables (kernel/vm.c): one root, loaded once at boot
+ * and never switched; the tables lie in identity-mapped RAM, so a table's
+ * address is its own. Found at the first check, with the physical address
+ * width (fixed by vm_init). */
+static const uint64_t *pt_root;
+static uint64_t phys_limit;
+
+/* The leaf entry (a 4 KiB PTE or a 2 MiB PDE) that maps va, or 0 if none
+ * does: vm_lookup's answer, walked here without pt_lookup's per-level
+ * callbacks, since this runs for every buffer of every system call and
+ * under emulation the calls cost more than the walk. */
+static inline uint64_t leaf_entry(uint64_t va)
+{
+	uint64_t e = pt_root[(va >> 39) & 511];                                 /* PML4 */
+
+	if (!(e & PTE_P))
+		return 0;
+	e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 30) & 511];   /* PDPT */
+	if (!(e & PTE_P))
+		return 0;
+	e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 21) & 511];   /* PD */
+	if (!(e & PTE_P) || (e & PTE_PS))
+		return e & PTE_P ? e : 0;                                       /* 2 MiB page */
+	e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 12) & 511];   /* PT */
+	return e & PTE_P ? e : 0;
+}
+
 bool uptr_ok(const void *p, size_t n, bool write)
 {
 	uint64_t a = (uintptr_t)p, end;
@@ -74,18 +106,22 @@ bool uptr_ok(const void *p, size_t n, bool write)
 		return true;
 	if (a < PAGE || __builtin_add_overflow(a, n, &end))
 		return false;
+	if (!pt_root) {
+		pt_root = (const uint64_t *)(uintptr_t)(read_cr3() & PTE_ADDR);
+		phys_limit = vm_phys_limit();
+	}
 	/* Below the physical address width: RAM only, never a DAX window
 	 * (the kernel must not touch window pages the host has not mapped).
 	 * Above it: the program's shared file mappings, page by page. */
-	if (a < vm_phys_limit() && !virtio_fs_host_visible(p, n))
+	if (a < phys_limit && !virtio_fs_host_visible(p, n))
 		return false;
 	/* Every page must be mapped write-back (not a hole, not a device's
 	 * registers), and writable if the kernel is to write it (CR0.WP is
 	 * on: a PROT_READ shared mapping is read-only). */
 	for (uint64_t pg = a & ~(PAGE - 1); pg < end;) {
-		uint64_t pa, e;
+		uint64_t e = leaf_entry(pg);
 
-		if (vm_lookup(pg, &pa, &e) || (e & (PTE_PCD | PTE_PWT)) || (write && !(e & PTE_W)))
+		if (!e || (e & (PTE_PCD | PTE_PWT)) || (write && !(e & PTE_W)))
 			return false;
 		pg = (e & PTE_PS) ? (pg & ~(PAGE_2M - 1)) + PAGE_2M : pg + PAGE;
 	}
@@ -109,12 +145,12 @@ long ustr_len(const char *p, size_t max)
 
 long syscall_dispatch(struct syscall_frame *f)
 {
-	uint64_t a[6] = { f->a0, f->a1, f->a2, f->a3, f->a4, f->a5 };
+	const uint64_t *a = f->a;
 	uint64_t nr = f->nr;
 	long r;
 
-	if (nr < NR_SYSCALLS && table[nr]) {
-		r = table[nr](a);
+	if (nr < NR_SYSCALLS && syscall_table[nr]) {
+		r = syscall_table[nr](a);
 	} else {
 		if (nr >= NR_SYSCALLS || !(reported[nr / 8] & (1u << (nr % 8)))) {
 			kprintf("remora: system call %lu (%s) is not implemented: ENOSYS\n", nr,
@@ -124,7 +160,7 @@ long syscall_dispatch(struct syscall_frame *f)
 		}
 		r = -ENOSYS;
 	}
-	if (trace_syscalls)
+	if (syscall_trace)
 		kprintf("syscall: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n", syscall_name(nr), a[0], a[1],
 			a[2], a[3], r);
 	return r;
@@ -135,18 +171,19 @@ void libc_init(const struct cmdline *cl)
 	const char *t = cmdline_get(cl, "trace");
 	struct file *con;
 
-	trace_syscalls = t && cmdline_list_has(t, "syscall");
-	sys_fs_register(table);
-	sys_mem_register(table);
-	sys_misc_register(table);
+	syscall_trace = t && cmdline_list_has(t, "syscall");
+	sys_fs_register(syscall_table);
+	sys_mem_register(syscall_table);
+	sys_misc_register(syscall_table);
 
 	/* SYSCALL: enable it, enter at syscall_entry in the kernel's code
-	 * segment (STAR[47:32]; SS = that + 8), and clear IF, DF, TF and AC
-	 * on entry. STAR[63:48] (SYSRET's selectors) is never used. */
+	 * segment (STAR[47:32]; SS = that + 8), and clear DF, TF and AC on
+	 * entry (IF stays: syscall_entry says why). STAR[63:48] (SYSRET's
+	 * selectors) is never used. */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	wrmsr(MSR_FMASK, RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
 
 	vfs_set_fd_lookup(fd_get);
 
@@ -215,6 +252,22 @@ static const char *load_error(const Elf64_Ehdr *eh, size_t size)
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
 		return "program headers outside the file";
 	return NULL;
+}
+
+/* The vDSO (libc/vdso/vdso.c), for AT_SYSINFO_EHDR: copied to fresh pages
+ * outside the kernel image (so a fault in it is the program's, as on Linux)
+ * after one page holding what it reads, struct vdso_vvar. 0 if there is no
+ * memory for it: musl then makes every clock call a system call. */
+static uint64_t vdso_install(void)
+{
+	size_t size = (size_t)(vdso_image_end - vdso_image);
+	char *mem = page_alloc_range(1 + (size + PAGE - 1) / PAGE, 1, 0x100000, UINT64_MAX);
+
+	if (!mem)
+		return 0;
+	((struct vdso_vvar *)mem)->clock = clock_data();
+	memcpy(mem + PAGE, vdso_image, size);
+	return (uintptr_t)mem + PAGE;
 }
 
 /* Push helpers for building the initial stack downwards. */
@@ -312,7 +365,8 @@ void app_start(const struct cmdline *cl)
 		{ AT_PAGESZ, PAGE }, { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, base + eh->e_entry },
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
 		{ AT_HWCAP, r[3] }, { AT_CLKTCK, 100 }, { AT_RANDOM, at_random },
-		{ AT_PLATFORM, at_platform }, { AT_EXECFN, strp[0] }, { AT_NULL, 0 },
+		{ AT_PLATFORM, at_platform }, { AT_EXECFN, strp[0] }, { AT_SYSINFO_EHDR, vdso_install() },
+		{ AT_NULL, 0 },
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + sizeof(auxv) / 8;
 

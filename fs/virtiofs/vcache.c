@@ -258,7 +258,7 @@ static int fill(struct file *f, struct vio_node *n, uint64_t idx, off_t size)
 	if (n->ra_pages > cap)
 		n->ra_pages = cap;
 	while (count < n->ra_pages && idx + count <= last && (count == 0 || !pcache_find(f->vn, idx + count))) {
-		pages[count] = pcache_add(f->vn, idx + count);
+		pages[count] = pcache_add_unzeroed(f->vn, idx + count);
 		if (!pages[count])
 			break;
 		count++;
@@ -277,6 +277,8 @@ static int fill(struct file *f, struct vio_node *n, uint64_t idx, off_t size)
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t at = (uint64_t)i * PG;
 		pages[i]->valid = err ? 0 : (r.out_len > at ? (r.out_len - at > PG ? PG : (uint32_t)(r.out_len - at)) : 0);
+		if (pages[i]->valid && pages[i]->valid < PG)
+			memset((char *)pages[i]->data + pages[i]->valid, 0, PG - pages[i]->valid);
 	}
 	/* Short pages stay (they are the file's end); empty ones go. */
 	for (uint32_t i = count; i-- > 0;)
@@ -286,16 +288,30 @@ static int fill(struct file *f, struct vio_node *n, uint64_t idx, off_t size)
 	return err;
 }
 
+/* The file's size for a read: what file_size() gives, without the call
+ * through the vnode operations when the cached attributes are fresh and no
+ * writeback data is waiting to go out (virtiofs_getattr would then send
+ * nothing and answer from the same fields). True if so. */
+static inline bool read_size_cached(struct file *f, struct vio_node *n, off_t *size)
+{
+	if (!n->attr_ok || (n->ndirty && n->wb_file && vio_of(f->vn)->writeback) || !fresh(n->attr_expire))
+		return false;
+	*size = n->attr.st_size;
+	if (n->wsize_ok && n->wsize > *size)
+		*size = n->wsize;       /* data not yet written back */
+	return true;
+}
+
 ssize_t vio_cached_read(struct file *f, void *buf, size_t len, off_t off)
 {
-	struct vio_node *n = vio_node(f->vn);
+	struct vio_node *n = f->vn->priv ? f->vn->priv : vio_node(f->vn);
 	size_t done = 0;
 	off_t size;
 	int err;
 
 	if (!n)
 		return vio_fuse_read(f, buf, len, off);
-	if ((err = file_size(f, &size)))
+	if (!read_size_cached(f, n, &size) && (err = file_size(f, &size)))
 		return err;
 	if (off >= size)
 		return 0;
@@ -328,7 +344,7 @@ ssize_t vio_cached_read(struct file *f, void *buf, size_t len, off_t off)
 		take = pg->valid - in;
 		if (take > len - done)
 			take = (uint32_t)(len - done);
-		memcpy((char *)buf + done, (char *)pg->data + in, take);
+		pcache_copy((char *)buf + done, (char *)pg->data + in, take);
 		done += take;
 	}
 	return (ssize_t)done;

@@ -67,6 +67,7 @@ static const struct {
 	{ "devices", case_devices },
 	{ "statfs", case_statfs },
 	{ "errors", case_errors },
+	{ "clock", case_clock },
 };
 
 /* --- Formatting -------------------------------------------------------- */

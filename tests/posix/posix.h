@@ -141,3 +141,4 @@ void case_stdio(void);
 void case_devices(void);
 void case_statfs(void);
 void case_errors(void);
+void case_clock(void);
