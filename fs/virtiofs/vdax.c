@@ -39,10 +39,12 @@
 #define DAX_FAIL_LIMIT 8                        /* consecutive map errors: stop using it */
 
 /* One application mapping's window pins: per 2 MiB piece of the file it
- * covers, the range and how many of the mapping's pages use it. */
+ * covers, the range, how many of the mapping's pages use it and which. */
+#define PIECE_PAGES (DAX_RANGE_SIZE / 4096)
 struct dax_piece {
 	struct dax_range *r;
 	uint32_t pages;
+	uint64_t mapped[PIECE_PAGES / 64];      /* a bit per page with an entry */
 };
 
 struct vio_dax_map {
@@ -347,24 +349,38 @@ ssize_t vio_dax_write(struct file *f, const void *buf, size_t len, off_t off)
 static uint64_t page_up(uint64_t x) { return (x + PG - 1) & ~(PG - 1); }
 
 /* Unmap the mapping's pages [from, to) (file offsets, page-aligned) that
- * are mapped, and unpin pieces no page uses any more. */
+ * are mapped, and unpin pieces no page uses any more. One page-table call
+ * per piece: a whole 2 MiB page goes without being split. */
 static void unmap_pages(struct vio_dax *d, struct vio_dax_map *mp, uint64_t from, uint64_t to)
 {
 	struct vfs_mapping *vm = mp->vm;
 	uint64_t lo = from > (uint64_t)vm->off ? from : (uint64_t)vm->off;
 	uint64_t hi = to < (uint64_t)vm->off + vm->len ? to : (uint64_t)vm->off + vm->len;
 
-	for (uint64_t pos = lo; pos < hi; pos += PG) {
-		uint64_t va = vm->va + (pos - (uint64_t)vm->off), pa, entry;
-		struct dax_piece *p = &mp->pieces[(pos - mp->first) >> DAX_RANGE_SHIFT];
+	while (lo < hi) {
+		uint64_t stop = (lo | (DAX_RANGE_SIZE - 1)) + 1;
+		struct dax_piece *p = &mp->pieces[(lo - mp->first) >> DAX_RANGE_SHIFT];
+		uint32_t gone = 0;
 
-		if (vm_lookup(va, &pa, &entry) != 0)
-			continue;
-		vm_unmap(va, PG);
-		if (p->pages && --p->pages == 0 && p->r) {
-			dax_put(&d->m, p->r);
-			p->r = NULL;
+		if (stop > hi)
+			stop = hi;
+		for (uint64_t pos = lo; pos < stop; pos += PG) {
+			uint32_t i = (uint32_t)((pos & (DAX_RANGE_SIZE - 1)) / PG);
+
+			if (p->mapped[i / 64] & (1ull << (i % 64))) {
+				p->mapped[i / 64] &= ~(1ull << (i % 64));
+				gone++;
+			}
 		}
+		if (gone) {
+			vm_unmap(vm->va + (lo - (uint64_t)vm->off), stop - lo);
+			p->pages -= gone;
+			if (p->pages == 0 && p->r) {
+				dax_put(&d->m, p->r);
+				p->r = NULL;
+			}
+		}
+		lo = stop;
 	}
 }
 
@@ -428,6 +444,11 @@ int vio_dax_mmap(struct vfs_mapping *vm)
 			goto fail;
 		}
 		p->pages = (uint32_t)((stop - pos) / PG);
+		for (uint64_t q = pos; q < stop; q += PG) {
+			uint32_t i = (uint32_t)((q & (DAX_RANGE_SIZE - 1)) / PG);
+
+			p->mapped[i / 64] |= 1ull << (i % 64);
+		}
 		pos = stop;
 	}
 	return 0;
