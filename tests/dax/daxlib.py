@@ -18,6 +18,8 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "fs"))
+import fstest  # noqa: E402
 import qemu  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
@@ -47,36 +49,16 @@ def pattern(seed: int, off: int, n: int) -> bytes:
 
 
 FNV_INIT, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
-_fnv_tool = None
 
 
 def fnv_tool() -> str:
-    """tests/fs/fnv1a.c (the file-system tests' host-side FNV-1a), built
-    into build/dax/."""
-    global _fnv_tool
-    if _fnv_tool:
-        return _fnv_tool
-    src = os.path.join(ROOT, "tests", "fs", "fnv1a.c")
-    exe = os.path.join(TOOLDIR, "fnv1a")
-    os.makedirs(TOOLDIR, exist_ok=True)
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", exe + ".tmp", src], check=True)
-        os.replace(exe + ".tmp", exe)
-    _fnv_tool = exe
-    return exe
+    """tests/fs/fnv1a.c, built once (tests/fs/fstest.py)."""
+    return fstest.fnv_tool()
 
 
 def fnv_files(reqs: list[tuple[str, int, int]]) -> list[tuple[int, str]]:
     """[(path, off, len or -1)] -> [(bytes hashed, hash as 16 hex digits)]"""
-    if not reqs:
-        return []
-    inp = "".join(f"{p}\t{o}\t{n}\n" for p, o, n in reqs)
-    out = subprocess.run([fnv_tool()], input=inp, capture_output=True, text=True, check=True).stdout
-    res = []
-    for ln in out.splitlines():
-        a, b = ln.split()
-        res.append((-1, "error " + b) if a == "error" else (int(a), f"{int(b, 16):016x}"))
-    return res
+    return [(-1, f"error {b}") if a == "error" else (a, f"{b:016x}") for a, b in fstest.fnv_ranges(reqs)]
 
 
 def fnv(data: bytes) -> str:
@@ -85,6 +67,7 @@ def fnv(data: bytes) -> str:
         for b in data:
             h = ((h ^ b) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
         return f"{h:016x}"
+    os.makedirs(TOOLDIR, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=TOOLDIR, prefix="fnv-") as f:
         f.write(data)
         f.flush()
