@@ -26,6 +26,7 @@
 
 #include "drivers/virtio/virtio_fs.h"
 #include "fs/virtiofs/fuse.h"
+#include "fs/virtiofs/fuse_conn.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
@@ -768,24 +769,10 @@ struct rq {
 	bool fault_used;                /* a handler applied it */
 };
 
+/* The kernel's own names (fs/virtiofs/fuse_conn.c, linked in). */
 static const char *opname(uint32_t op)
 {
-	static const char *const n[FUSE_OP_MAX] = {
-		[FUSE_LOOKUP] = "LOOKUP", [FUSE_FORGET] = "FORGET", [FUSE_GETATTR] = "GETATTR",
-		[FUSE_SETATTR] = "SETATTR", [FUSE_READLINK] = "READLINK", [FUSE_SYMLINK] = "SYMLINK",
-		[FUSE_MKNOD] = "MKNOD", [FUSE_MKDIR] = "MKDIR", [FUSE_UNLINK] = "UNLINK",
-		[FUSE_RMDIR] = "RMDIR", [FUSE_RENAME] = "RENAME", [FUSE_LINK] = "LINK",
-		[FUSE_OPEN] = "OPEN", [FUSE_READ] = "READ", [FUSE_WRITE] = "WRITE",
-		[FUSE_STATFS] = "STATFS", [FUSE_RELEASE] = "RELEASE", [FUSE_FSYNC] = "FSYNC",
-		[FUSE_FLUSH] = "FLUSH", [FUSE_INIT] = "INIT", [FUSE_OPENDIR] = "OPENDIR",
-		[FUSE_READDIR] = "READDIR", [FUSE_RELEASEDIR] = "RELEASEDIR",
-		[FUSE_FSYNCDIR] = "FSYNCDIR", [FUSE_CREATE] = "CREATE", [FUSE_DESTROY] = "DESTROY",
-		[FUSE_BATCH_FORGET] = "BATCH_FORGET", [FUSE_FALLOCATE] = "FALLOCATE",
-		[FUSE_READDIRPLUS] = "READDIRPLUS", [FUSE_RENAME2] = "RENAME2", [FUSE_LSEEK] = "LSEEK",
-		[FUSE_GETLK] = "GETLK", [FUSE_SETLK] = "SETLK", [FUSE_SETLKW] = "SETLKW",
-		[FUSE_SETUPMAPPING] = "SETUPMAPPING", [FUSE_REMOVEMAPPING] = "REMOVEMAPPING",
-	};
-	return op < FUSE_OP_MAX && n[op] ? n[op] : "OP?";
+	return fuse_opname(op);
 }
 
 /* Copy the next n argument bytes into p; a short request is a violation. */
